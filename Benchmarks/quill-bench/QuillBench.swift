@@ -1,0 +1,1 @@
+@main struct QuillBench { static func main() {} }

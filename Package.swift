@@ -1,0 +1,57 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Numeric kernels are written with SIMD8<Float>; without a target CPU, Swift on
+// Linux compiles for baseline SSE2 and splits every vector op in four. Haswell
+// (AVX2 + FMA) runs on any x86-64 machine made since 2013. See README "Performance".
+#if arch(x86_64)
+let vectorFlags: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"])]
+#else
+let vectorFlags: [SwiftSetting] = []
+#endif
+
+let package = Package(
+    name: "Quill",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "quill", targets: ["quill"]),
+        .executable(name: "quill-bench", targets: ["quill-bench"]),
+        .library(name: "QuillTensor", targets: ["QuillTensor"]),
+        .library(name: "QuillText", targets: ["QuillText"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // System libraries: the only places C libraries are named.
+        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
+        .systemLibrary(name: "CICU", path: "Sources/CICU"),
+        .systemLibrary(name: "CUtf8proc", path: "Sources/CUtf8proc"),
+        .systemLibrary(name: "CEditLine", path: "Sources/CEditLine"),
+
+        .target(name: "QuillTensor", dependencies: ["COpenBLAS"], swiftSettings: vectorFlags),
+        // Wraps system ICU and utf8proc behind Swift types; must not import Foundation,
+        // whose bundled ICU clashes with the system headers.
+        .target(name: "QuillUnicode", dependencies: ["CICU", "CUtf8proc"]),
+        .target(name: "QuillText", dependencies: ["QuillUnicode"]),
+        .target(name: "QuillNN", dependencies: ["QuillTensor"], swiftSettings: vectorFlags),
+        .target(name: "QuillModels", dependencies: ["QuillNN", "QuillText"], swiftSettings: vectorFlags),
+        .target(name: "QuillTraining", dependencies: ["QuillModels"], swiftSettings: vectorFlags),
+        .executableTarget(
+            name: "quill",
+            dependencies: [
+                "QuillTraining", "CEditLine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(
+            name: "quill-bench", dependencies: ["QuillTraining", "COpenBLAS"], path: "Benchmarks/quill-bench",
+            swiftSettings: vectorFlags),
+
+        .target(name: "TestSupport", dependencies: ["QuillTensor"], path: "Tests/TestSupport"),
+        .testTarget(name: "QuillTensorTests", dependencies: ["QuillTensor", "TestSupport"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "QuillTextTests", dependencies: ["QuillText"],
+                    resources: [.copy("Fixtures")]),
+    ],
+    swiftLanguageModes: [.v5]
+)

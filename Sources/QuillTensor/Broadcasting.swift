@@ -1,0 +1,81 @@
+/// The shape two shapes broadcast to (NumPy rules: align trailing axes; extents must match or be 1).
+public func broadcastShape(_ a: [Int], _ b: [Int]) -> [Int] {
+    let rank = max(a.count, b.count)
+    var result = [Int](repeating: 1, count: rank)
+    for i in 0..<rank {
+        let x = i < rank - a.count ? 1 : a[i - (rank - a.count)]
+        let y = i < rank - b.count ? 1 : b[i - (rank - b.count)]
+        precondition(x == y || x == 1 || y == 1, "shapes \(a) and \(b) do not broadcast")
+        result[i] = x == 1 ? y : x
+    }
+    return result
+}
+
+extension Tensor {
+    /// Strides that view this tensor as `shape`, with 0 on broadcast axes.
+    func broadcastStrides(to target: [Int]) -> [Int] {
+        let lead = target.count - rank
+        precondition(lead >= 0, "cannot broadcast shape \(shape) to \(target)")
+        var result = [Int](repeating: 0, count: target.count)
+        for axis in 0..<rank where shape[axis] != 1 {
+            precondition(shape[axis] == target[lead + axis], "cannot broadcast shape \(shape) to \(target)")
+            result[lead + axis] = strides[axis]
+        }
+        return result
+    }
+
+    /// Sums a gradient of a broadcast result back to this tensor's shape.
+    func reduceBroadcastGradient(_ gradient: Tensor) -> Tensor {
+        if gradient.shape == shape { return gradient }
+        let target = gradient.shape
+        let lead = target.count - rank
+        var keep = [Bool](repeating: false, count: target.count)
+        for axis in 0..<rank where shape[axis] != 1 { keep[lead + axis] = true }
+        let result = Tensor.zeros(shape)
+        let out = result.data
+        // Strides of `result` viewed in the gradient's shape: 0 on summed axes.
+        var outStrides = [Int](repeating: 0, count: target.count)
+        let resultStrides = Tensor.contiguousStrides(for: shape)
+        for axis in 0..<rank where keep[lead + axis] { outStrides[lead + axis] = resultStrides[axis] }
+        let g = gradient.contiguousNoGrad()
+        let gp = g.data
+        forEachRow(shape: target, stridesA: outStrides, stridesB: Tensor.contiguousStrides(for: target)) {
+            outBase, gBase, n, outStep, gStep in
+            if outStep == 0 {
+                var s: Float = 0
+                for i in 0..<n { s += gp[gBase + i * gStep] }
+                out[outBase] += s
+            } else {
+                for i in 0..<n { out[outBase + i * outStep] += gp[gBase + i * gStep] }
+            }
+        }
+        return result
+    }
+}
+
+/// Walks the rows (innermost axis) of `shape` for two operands with their own strides, calling
+/// `body(offsetA, offsetB, rowLength, innerStrideA, innerStrideB)` once per row.
+@inline(__always)
+func forEachRow(shape: [Int], stridesA: [Int], stridesB: [Int],
+                _ body: (Int, Int, Int, Int, Int) -> Void) {
+    let rank = shape.count
+    if rank == 0 { body(0, 0, 1, 0, 0); return }
+    let inner = shape[rank - 1]
+    let total = shape.reduce(1, *)
+    if total == 0 { return }
+    let rows = total / inner
+    var index = [Int](repeating: 0, count: rank)
+    var a = 0, b = 0
+    for _ in 0..<rows {
+        body(a, b, inner, stridesA[rank - 1], stridesB[rank - 1])
+        var axis = rank - 2
+        while axis >= 0 {
+            index[axis] += 1
+            a += stridesA[axis]; b += stridesB[axis]
+            if index[axis] < shape[axis] { break }
+            a -= stridesA[axis] * shape[axis]; b -= stridesB[axis] * shape[axis]
+            index[axis] = 0
+            axis -= 1
+        }
+    }
+}
