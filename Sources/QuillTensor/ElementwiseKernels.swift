@@ -1,7 +1,7 @@
 /// Vectorized loops behind the elementwise ops. Each takes raw pointers so no exclusivity
 /// checks or retain/release run inside the loop.
 
-typealias Vector = SIMD8<Float>
+@usableFromInline typealias Vector = SIMD8<Float>
 
 @inline(__always) func load(_ p: UnsafePointer<Float>) -> Vector {
     UnsafeRawPointer(p).loadUnaligned(as: Vector.self)
@@ -83,10 +83,18 @@ func unary(_ x: Tensor, _ vector: (Vector) -> Vector, _ scalar: (Float) -> Float
 
 /// e^x for eight lanes: range reduction x = n·ln2 + r, then a degree-6 polynomial for e^r
 /// (Cephes expf coefficients), accurate to about 2 ulp on [-87, 88].
-@inline(__always)
-func vectorExp(_ x: Vector) -> Vector {
-    let clamped = x.clamped(lowerBound: Vector(repeating: -87.3), upperBound: Vector(repeating: 88.7))
-    let n = (clamped * Vector(repeating: 1.442_695_04) + Vector(repeating: 0.5)).rounded(.down)
+@inlinable @inline(__always)
+public func vectorExp(_ x: SIMD8<Float>) -> SIMD8<Float> {
+    // Clamping with masks, and rounding with the 1.5·2²³ trick below, keep every step in AVX
+    // registers; `clamped(lowerBound:upperBound:)` and `SIMD8<Int32>(n)` compile to lane-by-lane
+    // code that made this function ten times slower.
+    let low = Vector(repeating: -87.3), high = Vector(repeating: 88.7)
+    var clamped = x.replacing(with: low, where: x .< low)
+    clamped = clamped.replacing(with: high, where: clamped .> high)
+    // Adding 1.5·2²³ rounds x/ln2 to the nearest integer n and leaves n in the low mantissa bits.
+    let magic = Vector(repeating: 12_582_912)
+    let shifted = clamped * Vector(repeating: 1.442_695_04) + magic
+    let n = shifted - magic
     var r = clamped - n * Vector(repeating: 0.693_359_375)
     r = r - n * Vector(repeating: -2.121_944_4e-4)
     var p = Vector(repeating: 1.987_569_1e-4)
@@ -97,14 +105,14 @@ func vectorExp(_ x: Vector) -> Vector {
     p = p * r + Vector(repeating: 5.000_000_1e-1)
     p = p * r * r + r + Vector(repeating: 1)
     // 2^n assembled in the exponent bits.
-    let bits = (SIMD8<Int32>(n) &+ 127) &<< 23
+    let bits = (unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- 0x4B40_0000 &+ 127) &<< 23
     let scale = unsafeBitCast(bits, to: Vector.self)
     return p * scale
 }
 
 /// tanh for eight lanes via e^(2x), with the sign restored for stability.
-@inline(__always)
-func vectorTanh(_ x: Vector) -> Vector {
+@inlinable @inline(__always)
+public func vectorTanh(_ x: SIMD8<Float>) -> SIMD8<Float> {
     let ax = x.replacing(with: -x, where: x .< 0)
     let e = vectorExp(Vector(repeating: -2) * ax)
     let t = (Vector(repeating: 1) - e) / (Vector(repeating: 1) + e)
@@ -112,7 +120,7 @@ func vectorTanh(_ x: Vector) -> Vector {
 }
 
 /// The logistic function for eight lanes.
-@inline(__always)
-func vectorSigmoid(_ x: Vector) -> Vector {
+@inlinable @inline(__always)
+public func vectorSigmoid(_ x: SIMD8<Float>) -> SIMD8<Float> {
     Vector(repeating: 1) / (Vector(repeating: 1) + vectorExp(-x))
 }

@@ -84,7 +84,7 @@ extension Tensor {
     /// max(x, 0).
     public func relu() -> Tensor {
         let zero = Vector(repeating: 0)
-        let out = unary(self, { $0.replacing(with: zero, where: $0 .< zero) }, { max($0, 0) })
+        let out = unary(self, { $0.replacing(with: zero, where: $0 .< zero) }, { Swift.max($0, 0) })
         if Tape.needsRecord(self) {
             Tape.record(out) { g in
                 let mask = unary(self, { Vector(repeating: 1).replacing(with: zero, where: $0 .<= zero) },

@@ -54,7 +54,7 @@ extension Tensor {
     public func matmul(_ other: Tensor) -> Tensor {
         if other.rank == 2 && rank > 2 && isContiguous {
             let k = shape[rank - 1]
-            let flat = Tensor(storage: storage, shape: [count / max(k, 1), k], offset: offset)
+            let flat = Tensor(storage: storage, shape: [count / Swift.max(k, 1), k], offset: offset)
             let outShape = Array(shape.dropLast()) + [other.shape[1]]
             let product = withoutGradients { flat.matmul(other) }
             let out = Tensor(storage: product.storage, shape: outShape)

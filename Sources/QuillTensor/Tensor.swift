@@ -116,6 +116,18 @@ func copyStrided(from source: Tensor, to destination: UnsafeMutablePointer<Float
     if total == 0 { return }
     let base = source.storage.pointer + source.offset
     if rank == 0 { destination[0] = base[0]; return }
+    if isTransposedMatrix(shape: shape, strides: strides) {
+        let columns = shape[rank - 1], columnStride = strides[rank - 1]
+        forEachTransposedBlock(shape: shape, strides: strides) { view, dense, rows, blockColumns in
+            let src = base + view, dst = destination + dense
+            if rows == 8 && blockColumns == 8 {
+                transposeBlock({ load(src + $0 * columnStride) }) { r, v in store(v, dst + r * columns) }
+                return
+            }
+            for r in 0..<rows { for c in 0..<blockColumns { dst[r * columns + c] = src[r + c * columnStride] } }
+        }
+        return
+    }
     let inner = shape[rank - 1], innerStride = strides[rank - 1]
     let outer = total / inner
     var index = [Int](repeating: 0, count: rank)

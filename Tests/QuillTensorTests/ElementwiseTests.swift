@@ -35,6 +35,34 @@ import TestSupport
         Case(name: "batched matmul", shapes: [[2, 3, 4], [2, 4, 5]], transposeFirst: false) { $0[0].matmul($0[1]) },
         Case(name: "batched times matrix", shapes: [[2, 3, 4], [4, 5]], transposeFirst: false) { $0[0].matmul($0[1]) },
         Case(name: "broadcast batch matmul", shapes: [[2, 1, 3, 4], [3, 4, 2]], transposeFirst: false) { $0[0].matmul($0[1]) },
+        Case(name: "add rank 0 to matrix", shapes: [[], [2, 3]], transposeFirst: false) { $0[0] + $0[1] },
+        Case(name: "mul rank 0 by rank 0", shapes: [[], []], transposeFirst: false) { $0[0] * $0[1] },
+        Case(name: "mul size-1 axes only", shapes: [[1, 1], [1]], transposeFirst: false) { $0[0] * $0[1] },
+        Case(name: "sub size-1 axes both sides", shapes: [[2, 1, 3], [4, 1]], transposeFirst: false) { $0[0] - $0[1] },
+        Case(name: "div by stride-0 view", shapes: [[2, 3], [3]], transposeFirst: false) {
+            $0[0] / ($0[1].broadcast(to: [2, 3]).exp() + 1)
+        },
+        Case(name: "add two non-contiguous slices", shapes: [[3, 4], [3, 5]], transposeFirst: false) {
+            $0[0].sliced(axis: 1, range: 0..<3) + $0[1].transposed().sliced(axis: 0, range: 1..<4).transposed()
+        },
+        Case(name: "mul tensor by its own transpose", shapes: [[3, 3]], transposeFirst: false) { $0[0] * $0[0].transposed() },
+        Case(name: "exp of permuted view", shapes: [[2, 3, 4]], transposeFirst: false) { $0[0].permuted([2, 0, 1]).exp() },
+        Case(name: "tanh of stride-0 view", shapes: [[3, 1]], transposeFirst: false) { $0[0].broadcast(to: [2, 3, 4]).tanh() },
+        Case(name: "broadcast against non-contiguous view", shapes: [[4, 3], [4]], transposeFirst: true) {
+            $0[0] * $0[1].sigmoid()
+        },
+        Case(name: "matmul with sliced view", shapes: [[3, 5], [4, 2]], transposeFirst: false) {
+            $0[0].sliced(axis: 1, range: 1..<5).matmul($0[1])
+        },
+        Case(name: "batched matmul with stride-0 batch", shapes: [[3, 4], [2, 4, 5]], transposeFirst: false) {
+            $0[0].broadcast(to: [2, 3, 4]).matmul($0[1])
+        },
+        Case(name: "matmul with permuted batch", shapes: [[3, 2, 4], [4, 5]], transposeFirst: false) {
+            $0[0].transposed(0, 1).matmul($0[1])
+        },
+        Case(name: "matmul with selected rows", shapes: [[2, 3, 4], [4, 2]], transposeFirst: false) {
+            $0[0].selecting(1, axis: 0).matmul($0[1])
+        },
     ]
 
     @Test(arguments: cases)
@@ -57,6 +85,29 @@ import TestSupport
         #expect((a + b).toArray() == [11, 22, 33, 14, 25, 36])
         let c = Tensor([100, 200], shape: [2, 1])
         #expect((a * c).toArray() == [100, 200, 300, 800, 1000, 1200])
+    }
+
+    @Test func broadcastEdgeValues() {
+        #expect((Tensor(scalar: 2) * Tensor([1, 2, 3])).toArray() == [2, 4, 6])
+        let outer = Tensor([1, 2], shape: [2, 1]) + Tensor([10, 20, 30], shape: [1, 3])
+        #expect(outer.shape == [2, 3])
+        #expect(outer.toArray() == [11, 21, 31, 12, 22, 32])
+        let empty = Tensor.zeros([0, 3]) + Tensor([1, 2, 3])
+        #expect(empty.shape == [0, 3])
+        #expect(empty.count == 0)
+        let sized1 = Tensor([5], shape: [1, 1, 1]) - Tensor([1, 2], shape: [2, 1])
+        #expect(sized1.shape == [1, 2, 1])
+        #expect(sized1.toArray() == [4, 3])
+    }
+
+    @Test func opsOnViewsReadThroughStrides() {
+        let x = Tensor([1, 2, 3, 4, 5, 6], shape: [2, 3])
+        #expect((x.transposed() * 2).toArray() == [2, 8, 4, 10, 6, 12])
+        #expect((x.transposed() + x.transposed()).toArray() == [2, 8, 4, 10, 6, 12])
+        #expect(allClose(x.sliced(axis: 1, range: 1..<3).exp().toArray(), [2, 3, 5, 6].map { Float(_exp(Double($0))) }))
+        let column = Tensor([1, 2], shape: [2, 1]).broadcast(to: [2, 3])
+        #expect((column * x).toArray() == [1, 2, 3, 8, 10, 12])
+        #expect(x.transposed().matmul(x).toArray() == [17, 22, 27, 22, 29, 36, 27, 36, 45])
     }
 
     @Test func matmulValues() {

@@ -1,0 +1,100 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension SafeTensors {
+    /// Writes `tensors` as float32 and `metadata` to a safetensors file at `path`, atomically.
+    ///
+    /// Tensors are laid out in byte order of their names and metadata keys are sorted the same
+    /// way, so equal contents always give equal bytes, identical to the Python package's output
+    /// (whose metadata order is a hash map's). Empty `metadata` is omitted, as Python does for
+    /// `metadata=None`. The file is written to a temporary file in the same directory, synced,
+    /// and renamed over `path`, so a crash leaves either the old file or the new one, never half.
+    public static func write(_ tensors: [String: Tensor], metadata: [String: String] = [:], to path: String) throws {
+        precondition(tensors[metadataKey] == nil, "\"\(metadataKey)\" is reserved for metadata and cannot name a tensor")
+        let names = tensors.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        let dense = names.map { tensors[$0]!.contiguousNoGrad() }
+        var entries: [Entry] = []
+        var offset = 0
+        for (name, tensor) in zip(names, dense) {
+            let end = offset + tensor.count * MemoryLayout<Float>.size
+            entries.append(Entry(name: name, dataType: DataType.float32.rawValue, shape: tensor.shape, begin: offset, end: end))
+            offset = end
+        }
+        let sortedMetadata = metadata.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+            .map { (key: $0.key, value: $0.value) }
+        let header = encodeHeader(entries, metadata: sortedMetadata)
+        var prefix = withUnsafeBytes(of: UInt64(header.count).littleEndian) { Array($0) }
+        prefix.append(contentsOf: header)
+
+        let (directory, base) = splitPath(path)
+        let temporary = "\(directory)/.\(base).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw CheckpointError.writeFailed(path: path, reason: systemError("creating \(temporary)")) }
+        var isOpen = true
+        defer { if isOpen { close(descriptor) } }
+        do {
+            try prefix.withUnsafeBytes { try writeAll(descriptor, $0, path: path) }
+            for tensor in dense { try writeFloats(descriptor, tensor, path: path) }
+            guard fsync(descriptor) == 0 else { throw CheckpointError.writeFailed(path: path, reason: systemError("syncing")) }
+            isOpen = false
+            guard close(descriptor) == 0 else { throw CheckpointError.writeFailed(path: path, reason: systemError("closing")) }
+            guard rename(temporary, path) == 0 else {
+                throw CheckpointError.writeFailed(path: path, reason: systemError("renaming \(temporary) over it"))
+            }
+        } catch {
+            unlink(temporary)
+            throw error
+        }
+        syncDirectory(directory)
+    }
+
+    /// The directory (`.` when none) and file name of `path`.
+    private static func splitPath(_ path: String) -> (directory: String, base: String) {
+        guard let slash = path.lastIndex(of: "/") else { return (".", path) }
+        let directory = String(path[..<slash])
+        return (directory.isEmpty ? "/" : directory, String(path[path.index(after: slash)...]))
+    }
+
+    /// Writes every byte of `bytes`, retrying short writes.
+    private static func writeAll(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws {
+        var done = 0
+        while done < bytes.count {
+            let result = posixWrite(descriptor, bytes.baseAddress! + done, bytes.count - done)
+            if result < 0 && errno == EINTR { continue }
+            guard result > 0 else { throw CheckpointError.writeFailed(path: path, reason: systemError("writing")) }
+            done += result
+        }
+    }
+
+    /// Writes the elements of dense `tensor` as little-endian float32.
+    private static func writeFloats(_ descriptor: Int32, _ tensor: Tensor, path: String) throws {
+        #if _endian(little)
+        try writeAll(descriptor, UnsafeRawBufferPointer(start: tensor.data, count: tensor.count * 4), path: path)
+        #else
+        let swapped = tensor.toArray().map { $0.bitPattern.littleEndian }
+        try swapped.withUnsafeBytes { try writeAll(descriptor, $0, path: path) }
+        #endif
+    }
+
+    /// Syncs `directory` so the rename itself survives a crash. Best effort: some file systems
+    /// cannot sync a directory, and the new file is already in place.
+    private static func syncDirectory(_ directory: String) {
+        let descriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else { return }
+        _ = fsync(descriptor)
+        close(descriptor)
+    }
+
+    /// "`operation`: <strerror(errno)>".
+    private static func systemError(_ operation: String) -> String {
+        "\(operation): \(String(cString: strerror(errno)))"
+    }
+}
+
+/// POSIX `write`, named apart from ``SafeTensors/write(_:metadata:to:)``.
+private func posixWrite(_ descriptor: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
+    write(descriptor, bytes, count)
+}
