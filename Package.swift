@@ -34,13 +34,15 @@ let package = Package(
         // whose bundled ICU clashes with the system headers.
         .target(name: "QuillUnicode", dependencies: ["CICU", "CUtf8proc"]),
         .target(name: "QuillText", dependencies: ["QuillUnicode"]),
-        .target(name: "QuillNN", dependencies: ["QuillTensor"], swiftSettings: vectorFlags),
+        .target(name: "QuillNN", dependencies: ["QuillTensor", "COpenBLAS"], swiftSettings: vectorFlags),
         .target(name: "QuillModels", dependencies: ["QuillNN", "QuillText"], swiftSettings: vectorFlags),
         .target(name: "QuillTraining", dependencies: ["QuillModels"], swiftSettings: vectorFlags),
+        // The REPL's commands and session logic, apart from terminal I/O, so tests can drive it.
+        .target(name: "QuillREPL", dependencies: ["QuillTraining"]),
         .executableTarget(
             name: "quill",
             dependencies: [
-                "QuillTraining", "CEditLine",
+                "QuillTraining", "QuillREPL", "CEditLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
@@ -50,7 +52,12 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["QuillTensor"], path: "Tests/TestSupport"),
         .testTarget(name: "QuillTensorTests", dependencies: ["QuillTensor", "TestSupport"],
                     resources: [.copy("Fixtures")]),
+        .testTarget(name: "QuillREPLTests", dependencies: ["QuillREPL"]),
         .testTarget(name: "QuillTextTests", dependencies: ["QuillText"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "QuillNNTests", dependencies: ["QuillNN", "TestSupport"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "QuillModelsTests", dependencies: ["QuillModels", "QuillTraining", "TestSupport"],
                     resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v5]

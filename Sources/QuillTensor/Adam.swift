@@ -84,7 +84,7 @@ public class Adam: Optimizer {
                 negativeStepSize: Float(-(rate / (1 - pow(beta1, t)))))
             let p = parameter.data, g = UnsafePointer(gradient.data)
             let m = firstMoments[index]!.data, v = secondMoments[index]!.data
-            parallelFor(parameter.count, grain: 1 << 14) { range in
+            parallelFor(parameter.count, grain: 1 << 15) { range in
                 let s = range.lowerBound
                 adamUpdate(p + s, g + s, m + s, v + s, count: range.count, constants)
             }
@@ -159,25 +159,35 @@ public final class AdamW: Adam {
 }
 
 /// Applies one Adam update to `count` elements: parameter `p`, gradient `g`, moments `m` and `v`,
-/// all [count], in one pass, with PyTorch's order of operations.
-@inline(__always)
+/// all [count], in one pass.
+@inline(never)
 private func adamUpdate(_ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ m: UnsafeMutablePointer<Float>,
                         _ v: UnsafeMutablePointer<Float>, count: Int, _ c: Adam.Constants) {
-    forEachBlock(count) { i, n in
-        var weight = loadUpTo8(p + i, n)
-        var gradient = loadUpTo8(g + i, n)
-        if c.l2 != 0 { gradient = gradient + c.l2 * weight }
-        weight = weight * c.shrink
-        var first = loadUpTo8(m + i, n)
-        first = first + c.beta1Complement * (gradient - first)
-        var second = loadUpTo8(v + i, n) * c.beta2
-        second = second + c.beta2Complement * gradient * gradient
-        let denominator = squareRoot(second) / c.correction2Root + c.epsilon
-        weight = weight + c.negativeStepSize * (first / denominator)
-        storeUpTo8(first, m + i, n)
-        storeUpTo8(second, v + i, n)
-        storeUpTo8(weight, p + i, n)
+    var i = 0
+    while i + 8 <= count {
+        adamBlock(p + i, g + i, m + i, v + i, lanes: 8, c)
+        i += 8
     }
+    if i < count { adamBlock(p + i, g + i, m + i, v + i, lanes: count - i, c) }
+}
+
+/// Updates `lanes` (at most 8) elements from `p`, `g`, `m` and `v`, in PyTorch's order of operations.
+@inline(__always)
+private func adamBlock(_ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ m: UnsafeMutablePointer<Float>,
+                       _ v: UnsafeMutablePointer<Float>, lanes n: Int, _ c: Adam.Constants) {
+    var weight = loadUpTo8(p, n)
+    var gradient = loadUpTo8(g, n)
+    if c.l2 != 0 { gradient = gradient + c.l2 * weight }
+    weight = weight * c.shrink
+    var first = loadUpTo8(m, n)
+    first = first + c.beta1Complement * (gradient - first)
+    var second = loadUpTo8(v, n) * c.beta2
+    second = second + c.beta2Complement * gradient * gradient
+    let denominator = squareRoot(second) / c.correction2Root + c.epsilon
+    weight = weight + c.negativeStepSize * (first / denominator)
+    storeUpTo8(first, m, n)
+    storeUpTo8(second, v, n)
+    storeUpTo8(weight, p, n)
 }
 
 /// The square roots of 8 non-negative lanes, within 1 ulp of `Float.squareRoot()`.

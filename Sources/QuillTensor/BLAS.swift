@@ -44,6 +44,17 @@ public enum BLAS {
                     alpha, a, Int32(lda), x, 1, beta, y, 1)
     }
 
+    /// Runs `body` with OpenBLAS limited to one thread, then restores ``Threads/count``.
+    ///
+    /// For kernels that split their own work across threads, each thread running small products:
+    /// OpenBLAS's threads would otherwise compete with them for the cores. The limit is process-wide
+    /// while `body` runs.
+    public static func singleThreaded<R>(_ body: () throws -> R) rethrows -> R {
+        openblas_set_num_threads(1)
+        defer { openblas_set_num_threads(Int32(Threads.count)) }
+        return try body()
+    }
+
     /// Multiplies a [rows, columns] block by `factor`, writing exact zeros when it is 0 (as BLAS does for beta = 0).
     private static func scale(_ c: UnsafeMutablePointer<Float>, rows: Int, columns: Int, ld: Int, by factor: Float) {
         for row in 0..<rows {

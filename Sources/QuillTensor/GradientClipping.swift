@@ -28,8 +28,7 @@ public func clipGradientNorm(_ parameters: [Tensor], maxNorm: Float) -> Float {
         guard let gradient = parameter.grad else { continue }
         let g = gradient.data
         parallelFor(gradient.count, grain: 1 << 15) { range in
-            let start = g + range.lowerBound
-            forEachBlock(range.count) { i, n in storeUpTo8(loadUpTo8(start + i, n) * coefficient, start + i, n) }
+            scale(g + range.lowerBound, count: range.count, by: coefficient)
         }
     }
     return norm
@@ -61,19 +60,34 @@ private func sumOfSquares(_ x: UnsafePointer<Float>, count: Int) -> Double {
 }
 
 /// The sum of squares of `count` floats: float lanes over blocks of 1024, blocks summed in `Double`.
+@inline(never)
 private func sumOfSquaresSerial(_ x: UnsafePointer<Float>, count: Int) -> Double {
     var total = 0.0
     var blockStart = 0
     while blockStart < count {
         let blockEnd = min(count, blockStart + 1024)
         var lanes = SIMD8<Float>(repeating: 0)
-        let start = x + blockStart
-        forEachBlock(blockEnd - blockStart) { i, n in
-            let v = loadUpTo8(start + i, n)
+        var i = blockStart
+        while i + 8 <= blockEnd {
+            let v = loadUpTo8(x + i, 8)
             lanes += v * v
+            i += 8
         }
+        let tail = loadUpTo8(x + i, blockEnd - i)
+        lanes += tail * tail
         total += Double(lanes.sum())
         blockStart = blockEnd
     }
     return total
+}
+
+/// Multiplies `count` floats at `x` by `factor` in place.
+@inline(never)
+private func scale(_ x: UnsafeMutablePointer<Float>, count: Int, by factor: Float) {
+    var i = 0
+    while i + 8 <= count {
+        storeUpTo8(loadUpTo8(x + i, 8) * factor, x + i, 8)
+        i += 8
+    }
+    storeUpTo8(loadUpTo8(x + i, count - i) * factor, x + i, count - i)
 }

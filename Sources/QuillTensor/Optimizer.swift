@@ -129,20 +129,10 @@ struct OptimizerStateReader {
 }
 
 
-/// Calls `body(offset, lanes)` for each block of 8 elements in `0..<count`, then once for the
-/// remaining tail with fewer lanes; inlined, the full blocks see a constant 8 and branch on nothing.
-@inline(__always)
-func forEachBlock(_ count: Int, _ body: (_ offset: Int, _ lanes: Int) -> Void) {
-    var i = 0
-    while i + 8 <= count {
-        body(i, 8)
-        i += 8
-    }
-    if i < count { body(i, count - i) }
-}
-
-/// Loads 8 lanes from `pointer`, or the first `available` of them (the rest zero) at a tail,
-/// so a kernel states its formula once for the body and the tail.
+/// Loads 8 lanes from `pointer`, or the first `available` of them (the rest zero) at a tail.
+///
+/// Kernels write their formula once, for a block of `available` lanes, and call it with a
+/// literal 8 in the main loop, where this branch folds away, and once more for the tail.
 @inline(__always)
 func loadUpTo8(_ pointer: UnsafePointer<Float>, _ available: Int) -> SIMD8<Float> {
     if available >= 8 { return UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Float>.self) }

@@ -107,19 +107,29 @@ public final class SGD: Optimizer {
 
 /// Applies one SGD update to `count` elements: parameter `p`, gradient `g`, momentum buffer `b`
 /// (nil without momentum), all [count], in one pass.
-@inline(__always)
+@inline(never)
 private func sgdUpdate(_ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ b: UnsafeMutablePointer<Float>?,
                        count: Int, _ c: SGD.Constants) {
-    forEachBlock(count) { i, n in
-        var weight = loadUpTo8(p + i, n)
-        var direction = loadUpTo8(g + i, n)
-        if c.weightDecay != 0 { direction = direction + c.weightDecay * weight }
-        if let b {
-            let buffer = c.isFirst ? direction : loadUpTo8(b + i, n) * c.momentum + c.keep * direction
-            storeUpTo8(buffer, b + i, n)
-            direction = c.nesterov ? direction + c.momentum * buffer : buffer
-        }
-        weight = weight + c.negativeRate * direction
-        storeUpTo8(weight, p + i, n)
+    var i = 0
+    while i + 8 <= count {
+        sgdBlock(p + i, g + i, b.map { $0 + i }, lanes: 8, c)
+        i += 8
     }
+    if i < count { sgdBlock(p + i, g + i, b.map { $0 + i }, lanes: count - i, c) }
+}
+
+/// Updates `lanes` (at most 8) elements from `p`, `g` and `b`.
+@inline(__always)
+private func sgdBlock(_ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ b: UnsafeMutablePointer<Float>?,
+                      lanes n: Int, _ c: SGD.Constants) {
+    var weight = loadUpTo8(p, n)
+    var direction = loadUpTo8(g, n)
+    if c.weightDecay != 0 { direction = direction + c.weightDecay * weight }
+    if let b {
+        let buffer = c.isFirst ? direction : loadUpTo8(b, n) * c.momentum + c.keep * direction
+        storeUpTo8(buffer, b, n)
+        direction = c.nesterov ? direction + c.momentum * buffer : buffer
+    }
+    weight = weight + c.negativeRate * direction
+    storeUpTo8(weight, p, n)
 }

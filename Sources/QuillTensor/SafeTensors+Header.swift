@@ -50,273 +50,220 @@ extension SafeTensors {
         }
         return header
     }
-
-    /// The JSON header for float32 `entries` and `metadata`, byte for byte as the Python package
-    /// writes it: compact, `__metadata__` first, then the tensors, padded with spaces to a
-    /// multiple of 8 bytes.
-    static func encodeHeader(_ entries: [Entry], metadata: [(key: String, value: String)]) -> [UInt8] {
-        var out: [UInt8] = []
-        out.append(UInt8(ascii: "{"))
-        var first = true
-        func separator() {
-            if !first { out.append(UInt8(ascii: ",")) }
-            first = false
-        }
-        if !metadata.isEmpty {
-            separator()
-            appendJSONString(metadataKey, to: &out)
-            out.append(contentsOf: Array(":{".utf8))
-            for (index, item) in metadata.enumerated() {
-                if index > 0 { out.append(UInt8(ascii: ",")) }
-                appendJSONString(item.key, to: &out)
-                out.append(UInt8(ascii: ":"))
-                appendJSONString(item.value, to: &out)
-            }
-            out.append(UInt8(ascii: "}"))
-        }
-        for entry in entries {
-            separator()
-            appendJSONString(entry.name, to: &out)
-            let shape = entry.shape.map(String.init).joined(separator: ",")
-            out.append(contentsOf: Array(":{\"dtype\":\"\(entry.dataType)\",\"shape\":[\(shape)],\"data_offsets\":[\(entry.begin),\(entry.end)]}".utf8))
-        }
-        out.append(UInt8(ascii: "}"))
-        out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: (8 - out.count % 8) % 8))
-        return out
-    }
-
-    /// Appends `text` as a JSON string with serde_json's escapes: `\"`, `\\`, the short forms
-    /// `\b \f \n \r \t`, `\u00xx` (lowercase) for other control characters, everything else raw UTF-8.
-    private static func appendJSONString(_ text: String, to out: inout [UInt8]) {
-        let hex = Array("0123456789abcdef".utf8)
-        out.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): out.append(contentsOf: [92, byte])
-            case UInt8(ascii: "\\"): out.append(contentsOf: [92, 92])
-            case 0x08: out.append(contentsOf: [92, UInt8(ascii: "b")])
-            case 0x0C: out.append(contentsOf: [92, UInt8(ascii: "f")])
-            case 0x0A: out.append(contentsOf: [92, UInt8(ascii: "n")])
-            case 0x0D: out.append(contentsOf: [92, UInt8(ascii: "r")])
-            case 0x09: out.append(contentsOf: [92, UInt8(ascii: "t")])
-            case 0..<0x20: out.append(contentsOf: Array("\\u00".utf8) + [hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
-            default: out.append(byte)
-            }
-        }
-        out.append(UInt8(ascii: "\""))
-    }
 }
 
-/// A parsed JSON value; objects keep their members in order, duplicates included.
-enum JSONValue {
-    case object([(key: String, value: JSONValue)])
-    case array([JSONValue])
-    case string(String)
-    /// An integer literal that fits in `Int`.
-    case integer(Int)
-    /// Any other number: a fraction, an exponent, or an integer too large for `Int`.
-    case otherNumber
-    case bool(Bool)
-    case null
+extension SafeTensors {
+    /// A parsed JSON value; objects keep their members in order, duplicates included.
+    enum JSONValue {
+        case object([(key: String, value: JSONValue)])
+        case array([JSONValue])
+        case string(String)
+        /// An integer literal that fits in `Int`.
+        case integer(Int)
+        /// Any other number: a fraction, an exponent, or an integer too large for `Int`.
+        case otherNumber
+        case bool(Bool)
+        case null
 
-    /// The elements of an array of non-negative integers, or nil.
-    var naturalNumbers: [Int]? {
-        guard case .array(let items) = self else { return nil }
-        var result: [Int] = []
-        result.reserveCapacity(items.count)
-        for item in items {
-            guard case .integer(let value) = item, value >= 0 else { return nil }
-            result.append(value)
-        }
-        return result
-    }
-}
-
-/// A strict RFC 8259 parser over UTF-8 bytes, with nesting bounded by `maxDepth`.
-struct JSONParser {
-    /// A syntax error and the byte offset where it was found.
-    struct SyntaxError: Error { let message: String }
-
-    let bytes: [UInt8]
-    var position = 0
-    let maxDepth = 32
-
-    init(bytes: [UInt8]) { self.bytes = bytes }
-
-    /// Parses one value surrounded by optional whitespace, and nothing else.
-    mutating func parseDocument() throws -> JSONValue {
-        let value = try parseValue(depth: 0)
-        skipWhitespace()
-        guard position == bytes.count else { throw error("unexpected text after the JSON object") }
-        return value
-    }
-
-    private func error(_ problem: String) -> SyntaxError {
-        SyntaxError(message: "\(problem) at byte \(position) of the header")
-    }
-
-    private mutating func skipWhitespace() {
-        while position < bytes.count {
-            switch bytes[position] {
-            case 0x20, 0x09, 0x0A, 0x0D: position += 1
-            default: return
+        /// The elements of an array of non-negative integers, or nil.
+        var naturalNumbers: [Int]? {
+            guard case .array(let items) = self else { return nil }
+            var result: [Int] = []
+            result.reserveCapacity(items.count)
+            for item in items {
+                guard case .integer(let value) = item, value >= 0 else { return nil }
+                result.append(value)
             }
+            return result
         }
     }
 
-    private mutating func expect(_ byte: UInt8, _ what: String) throws {
-        skipWhitespace()
-        guard position < bytes.count, bytes[position] == byte else { throw error("expected \(what)") }
-        position += 1
-    }
+    /// A strict RFC 8259 parser over UTF-8 bytes, with nesting bounded by `maxDepth`.
+    struct JSONParser {
+        /// A syntax error and the byte offset where it was found.
+        struct SyntaxError: Error { let message: String }
 
-    private mutating func parseValue(depth: Int) throws -> JSONValue {
-        guard depth < maxDepth else { throw error("JSON nested deeper than \(maxDepth) levels") }
-        skipWhitespace()
-        guard position < bytes.count else { throw error("unexpected end of JSON") }
-        switch bytes[position] {
-        case UInt8(ascii: "{"):
-            position += 1
-            var members: [(key: String, value: JSONValue)] = []
+        let bytes: [UInt8]
+        var position = 0
+        let maxDepth = 32
+
+        init(bytes: [UInt8]) { self.bytes = bytes }
+
+        /// Parses one value surrounded by optional whitespace, and nothing else.
+        mutating func parseDocument() throws -> JSONValue {
+            let value = try parseValue(depth: 0)
             skipWhitespace()
-            if position < bytes.count, bytes[position] == UInt8(ascii: "}") { position += 1; return .object(members) }
-            repeat {
-                skipWhitespace()
-                guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { throw error("expected a string key") }
-                let key = try parseString()
-                try expect(UInt8(ascii: ":"), "':'")
-                members.append((key, try parseValue(depth: depth + 1)))
-                skipWhitespace()
-            } while try consumeSeparator(closing: UInt8(ascii: "}"))
-            return .object(members)
-        case UInt8(ascii: "["):
-            position += 1
-            var items: [JSONValue] = []
-            skipWhitespace()
-            if position < bytes.count, bytes[position] == UInt8(ascii: "]") { position += 1; return .array(items) }
-            repeat {
-                items.append(try parseValue(depth: depth + 1))
-                skipWhitespace()
-            } while try consumeSeparator(closing: UInt8(ascii: "]"))
-            return .array(items)
-        case UInt8(ascii: "\""):
-            return .string(try parseString())
-        case UInt8(ascii: "t"): try parseLiteral("true"); return .bool(true)
-        case UInt8(ascii: "f"): try parseLiteral("false"); return .bool(false)
-        case UInt8(ascii: "n"): try parseLiteral("null"); return .null
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-            return try parseNumber()
-        default:
-            throw error("unexpected character")
-        }
-    }
-
-    /// Consumes `,` (returns true) or `closing` (returns false).
-    private mutating func consumeSeparator(closing: UInt8) throws -> Bool {
-        guard position < bytes.count else { throw error("unexpected end of JSON") }
-        if bytes[position] == UInt8(ascii: ",") { position += 1; return true }
-        if bytes[position] == closing { position += 1; return false }
-        throw error("expected ',' or '\(Character(Unicode.Scalar(closing)))'")
-    }
-
-    private mutating func parseLiteral(_ word: String) throws {
-        for byte in word.utf8 {
-            guard position < bytes.count, bytes[position] == byte else { throw error("invalid literal") }
-            position += 1
-        }
-    }
-
-    private mutating func parseNumber() throws -> JSONValue {
-        func digits() -> Int {
-            let start = position
-            while position < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[position]) { position += 1 }
-            return position - start
-        }
-        let negative = bytes[position] == UInt8(ascii: "-")
-        if negative { position += 1 }
-        let integerStart = position
-        let integerDigits = digits()
-        guard integerDigits > 0 else { throw error("invalid number") }
-        guard integerDigits == 1 || bytes[integerStart] != UInt8(ascii: "0") else { throw error("number with a leading zero") }
-        var isInteger = true
-        if position < bytes.count, bytes[position] == UInt8(ascii: ".") {
-            position += 1
-            guard digits() > 0 else { throw error("invalid number") }
-            isInteger = false
-        }
-        if position < bytes.count, bytes[position] == UInt8(ascii: "e") || bytes[position] == UInt8(ascii: "E") {
-            position += 1
-            if position < bytes.count, bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-") { position += 1 }
-            guard digits() > 0 else { throw error("invalid number") }
-            isInteger = false
-        }
-        guard isInteger else { return .otherNumber }
-        var value = 0
-        for byte in bytes[integerStart..<integerStart + integerDigits] {
-            let (scaled, o1) = value.multipliedReportingOverflow(by: 10)
-            let (next, o2) = scaled.addingReportingOverflow(Int(byte - UInt8(ascii: "0")))
-            if o1 || o2 { return .otherNumber }
-            value = next
-        }
-        return .integer(negative ? -value : value)
-    }
-
-    /// Parses a string starting at its opening quote, decoding escapes and checking UTF-8.
-    private mutating func parseString() throws -> String {
-        position += 1
-        var utf8: [UInt8] = []
-        while true {
-            guard position < bytes.count else { throw error("unterminated string") }
-            let byte = bytes[position]
-            position += 1
-            switch byte {
-            case UInt8(ascii: "\""):
-                guard let text = String(validating: utf8, as: UTF8.self) else { throw error("string is not valid UTF-8") }
-                return text
-            case 0..<0x20:
-                throw error("control character in a string")
-            case UInt8(ascii: "\\"):
-                guard position < bytes.count else { throw error("unterminated string") }
-                let escape = bytes[position]
-                position += 1
-                switch escape {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): utf8.append(escape)
-                case UInt8(ascii: "b"): utf8.append(0x08)
-                case UInt8(ascii: "f"): utf8.append(0x0C)
-                case UInt8(ascii: "n"): utf8.append(0x0A)
-                case UInt8(ascii: "r"): utf8.append(0x0D)
-                case UInt8(ascii: "t"): utf8.append(0x09)
-                case UInt8(ascii: "u"): utf8.append(contentsOf: try parseUnicodeEscape())
-                default: throw error("invalid escape in a string")
-                }
-            default:
-                utf8.append(byte)
-            }
-        }
-    }
-
-    /// Decodes the `XXXX` after `\u`, joining a surrogate pair; returns the scalar's UTF-8.
-    private mutating func parseUnicodeEscape() throws -> [UInt8] {
-        func hexQuad() throws -> UInt32 {
-            guard position + 4 <= bytes.count else { throw error("truncated \\u escape") }
-            var value: UInt32 = 0
-            for byte in bytes[position..<position + 4] {
-                guard let digit = Character(Unicode.Scalar(byte)).hexDigitValue else { throw error("invalid \\u escape") }
-                value = value << 4 | UInt32(digit)
-            }
-            position += 4
+            guard position == bytes.count else { throw error("unexpected text after the JSON object") }
             return value
         }
-        var code = try hexQuad()
-        if (0xD800..<0xDC00).contains(code) {
-            guard position + 2 <= bytes.count, bytes[position] == UInt8(ascii: "\\"), bytes[position + 1] == UInt8(ascii: "u")
-            else { throw error("unpaired surrogate in \\u escape") }
-            position += 2
-            let low = try hexQuad()
-            guard (0xDC00..<0xE000).contains(low) else { throw error("unpaired surrogate in \\u escape") }
-            code = 0x10000 + (code - 0xD800) << 10 + (low - 0xDC00)
+
+        private func error(_ problem: String) -> SyntaxError {
+            SyntaxError(message: "\(problem) at byte \(position) of the header")
         }
-        guard let scalar = Unicode.Scalar(code) else { throw error("unpaired surrogate in \\u escape") }
-        return Array(String(Character(scalar)).utf8)
+
+        private mutating func skipWhitespace() {
+            while position < bytes.count {
+                switch bytes[position] {
+                case 0x20, 0x09, 0x0A, 0x0D: position += 1
+                default: return
+                }
+            }
+        }
+
+        private mutating func expect(_ byte: UInt8, _ what: String) throws {
+            skipWhitespace()
+            guard position < bytes.count, bytes[position] == byte else { throw error("expected \(what)") }
+            position += 1
+        }
+
+        private mutating func parseValue(depth: Int) throws -> JSONValue {
+            guard depth < maxDepth else { throw error("JSON nested deeper than \(maxDepth) levels") }
+            skipWhitespace()
+            guard position < bytes.count else { throw error("unexpected end of JSON") }
+            switch bytes[position] {
+            case UInt8(ascii: "{"):
+                position += 1
+                var members: [(key: String, value: JSONValue)] = []
+                skipWhitespace()
+                if position < bytes.count, bytes[position] == UInt8(ascii: "}") { position += 1; return .object(members) }
+                repeat {
+                    skipWhitespace()
+                    guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { throw error("expected a string key") }
+                    let key = try parseString()
+                    try expect(UInt8(ascii: ":"), "':'")
+                    members.append((key, try parseValue(depth: depth + 1)))
+                    skipWhitespace()
+                } while try consumeSeparator(closing: UInt8(ascii: "}"))
+                return .object(members)
+            case UInt8(ascii: "["):
+                position += 1
+                var items: [JSONValue] = []
+                skipWhitespace()
+                if position < bytes.count, bytes[position] == UInt8(ascii: "]") { position += 1; return .array(items) }
+                repeat {
+                    items.append(try parseValue(depth: depth + 1))
+                    skipWhitespace()
+                } while try consumeSeparator(closing: UInt8(ascii: "]"))
+                return .array(items)
+            case UInt8(ascii: "\""):
+                return .string(try parseString())
+            case UInt8(ascii: "t"): try parseLiteral("true"); return .bool(true)
+            case UInt8(ascii: "f"): try parseLiteral("false"); return .bool(false)
+            case UInt8(ascii: "n"): try parseLiteral("null"); return .null
+            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                return try parseNumber()
+            default:
+                throw error("unexpected character")
+            }
+        }
+
+        /// Consumes `,` (returns true) or `closing` (returns false).
+        private mutating func consumeSeparator(closing: UInt8) throws -> Bool {
+            guard position < bytes.count else { throw error("unexpected end of JSON") }
+            if bytes[position] == UInt8(ascii: ",") { position += 1; return true }
+            if bytes[position] == closing { position += 1; return false }
+            throw error("expected ',' or '\(Character(Unicode.Scalar(closing)))'")
+        }
+
+        private mutating func parseLiteral(_ word: String) throws {
+            for byte in word.utf8 {
+                guard position < bytes.count, bytes[position] == byte else { throw error("invalid literal") }
+                position += 1
+            }
+        }
+
+        private mutating func parseNumber() throws -> JSONValue {
+            func digits() -> Int {
+                let start = position
+                while position < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[position]) { position += 1 }
+                return position - start
+            }
+            let negative = bytes[position] == UInt8(ascii: "-")
+            if negative { position += 1 }
+            let integerStart = position
+            let integerDigits = digits()
+            guard integerDigits > 0 else { throw error("invalid number") }
+            guard integerDigits == 1 || bytes[integerStart] != UInt8(ascii: "0") else { throw error("number with a leading zero") }
+            var isInteger = true
+            if position < bytes.count, bytes[position] == UInt8(ascii: ".") {
+                position += 1
+                guard digits() > 0 else { throw error("invalid number") }
+                isInteger = false
+            }
+            if position < bytes.count, bytes[position] == UInt8(ascii: "e") || bytes[position] == UInt8(ascii: "E") {
+                position += 1
+                if position < bytes.count, bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-") { position += 1 }
+                guard digits() > 0 else { throw error("invalid number") }
+                isInteger = false
+            }
+            guard isInteger else { return .otherNumber }
+            var value = 0
+            for byte in bytes[integerStart..<integerStart + integerDigits] {
+                let (scaled, o1) = value.multipliedReportingOverflow(by: 10)
+                let (next, o2) = scaled.addingReportingOverflow(Int(byte - UInt8(ascii: "0")))
+                if o1 || o2 { return .otherNumber }
+                value = next
+            }
+            return .integer(negative ? -value : value)
+        }
+
+        /// Parses a string starting at its opening quote, decoding escapes and checking UTF-8.
+        private mutating func parseString() throws -> String {
+            position += 1
+            var utf8: [UInt8] = []
+            while true {
+                guard position < bytes.count else { throw error("unterminated string") }
+                let byte = bytes[position]
+                position += 1
+                switch byte {
+                case UInt8(ascii: "\""):
+                    guard let text = String(validating: utf8, as: UTF8.self) else { throw error("string is not valid UTF-8") }
+                    return text
+                case 0..<0x20:
+                    throw error("control character in a string")
+                case UInt8(ascii: "\\"):
+                    guard position < bytes.count else { throw error("unterminated string") }
+                    let escape = bytes[position]
+                    position += 1
+                    switch escape {
+                    case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): utf8.append(escape)
+                    case UInt8(ascii: "b"): utf8.append(0x08)
+                    case UInt8(ascii: "f"): utf8.append(0x0C)
+                    case UInt8(ascii: "n"): utf8.append(0x0A)
+                    case UInt8(ascii: "r"): utf8.append(0x0D)
+                    case UInt8(ascii: "t"): utf8.append(0x09)
+                    case UInt8(ascii: "u"): utf8.append(contentsOf: try parseUnicodeEscape())
+                    default: throw error("invalid escape in a string")
+                    }
+                default:
+                    utf8.append(byte)
+                }
+            }
+        }
+
+        /// Decodes the `XXXX` after `\u`, joining a surrogate pair; returns the scalar's UTF-8.
+        private mutating func parseUnicodeEscape() throws -> [UInt8] {
+            func hexQuad() throws -> UInt32 {
+                guard position + 4 <= bytes.count else { throw error("truncated \\u escape") }
+                var value: UInt32 = 0
+                for byte in bytes[position..<position + 4] {
+                    guard let digit = Character(Unicode.Scalar(byte)).hexDigitValue else { throw error("invalid \\u escape") }
+                    value = value << 4 | UInt32(digit)
+                }
+                position += 4
+                return value
+            }
+            var code = try hexQuad()
+            if (0xD800..<0xDC00).contains(code) {
+                guard position + 2 <= bytes.count, bytes[position] == UInt8(ascii: "\\"), bytes[position + 1] == UInt8(ascii: "u")
+                else { throw error("unpaired surrogate in \\u escape") }
+                position += 2
+                let low = try hexQuad()
+                guard (0xDC00..<0xE000).contains(low) else { throw error("unpaired surrogate in \\u escape") }
+                code = 0x10000 + (code - 0xD800) << 10 + (low - 0xDC00)
+            }
+            guard let scalar = Unicode.Scalar(code) else { throw error("unpaired surrogate in \\u escape") }
+            return Array(String(Character(scalar)).utf8)
+        }
     }
 }

@@ -51,6 +51,61 @@ extension SafeTensors {
         syncDirectory(directory)
     }
 
+    /// The JSON header for float32 `entries` and `metadata`, byte for byte as the Python package
+    /// writes it: compact, `__metadata__` first, then the tensors, padded with spaces to a
+    /// multiple of 8 bytes.
+    static func encodeHeader(_ entries: [Entry], metadata: [(key: String, value: String)]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.append(UInt8(ascii: "{"))
+        var first = true
+        func separator() {
+            if !first { out.append(UInt8(ascii: ",")) }
+            first = false
+        }
+        if !metadata.isEmpty {
+            separator()
+            appendJSONString(metadataKey, to: &out)
+            out.append(contentsOf: Array(":{".utf8))
+            for (index, item) in metadata.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                appendJSONString(item.key, to: &out)
+                out.append(UInt8(ascii: ":"))
+                appendJSONString(item.value, to: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        }
+        for entry in entries {
+            separator()
+            appendJSONString(entry.name, to: &out)
+            let shape = entry.shape.map(String.init).joined(separator: ",")
+            out.append(contentsOf: Array(":{\"dtype\":\"\(entry.dataType)\",\"shape\":[\(shape)],\"data_offsets\":[\(entry.begin),\(entry.end)]}".utf8))
+        }
+        out.append(UInt8(ascii: "}"))
+        out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: (8 - out.count % 8) % 8))
+        return out
+    }
+
+    /// Appends `text` as a JSON string with serde_json's escapes: `\"`, `\\`, the short forms
+    /// `\b \f \n \r \t`, `\u00xx` (lowercase) for other control characters, everything else raw UTF-8.
+    private static func appendJSONString(_ text: String, to out: inout [UInt8]) {
+        let hex = Array("0123456789abcdef".utf8)
+        out.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): out.append(contentsOf: [92, byte])
+            case UInt8(ascii: "\\"): out.append(contentsOf: [92, 92])
+            case 0x08: out.append(contentsOf: [92, UInt8(ascii: "b")])
+            case 0x0C: out.append(contentsOf: [92, UInt8(ascii: "f")])
+            case 0x0A: out.append(contentsOf: [92, UInt8(ascii: "n")])
+            case 0x0D: out.append(contentsOf: [92, UInt8(ascii: "r")])
+            case 0x09: out.append(contentsOf: [92, UInt8(ascii: "t")])
+            case 0..<0x20: out.append(contentsOf: Array("\\u00".utf8) + [hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
+            default: out.append(byte)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+
     /// The directory (`.` when none) and file name of `path`.
     private static func splitPath(_ path: String) -> (directory: String, base: String) {
         guard let slash = path.lastIndex(of: "/") else { return (".", path) }

@@ -187,6 +187,20 @@ func matchesPyTorch(_ actual: [Float], _ expected: [Float]) -> Bool {
         #expect(Set(optimizer.stateTensors().keys) == ["adam.m.0", "adam.v.0", "adam.step.0"])
     }
 
+    /// With ε = 0 Adam's first step is `lr · sign(g)` however small `g` is; gradients of 1e-20
+    /// make `v` subnormal, where a square root estimated from the float's bits goes wrong.
+    @Test(arguments: [Float(1e-20), 1e-3, 1e15, 0])
+    func firstAdamStepIsTheSignTimesTheRate(_ magnitude: Float) {
+        let parameter = Tensor([1, 1, 1, 1, 1, 1, 1, 1, 1], requiresGrad: true)
+        let optimizer = Adam(parameters: [parameter], learningRate: 0.01, epsilon: magnitude == 0 ? 1e-8 : 0)
+        let signs: [Float] = [1, -1, 1, 1, -1, -1, 1, -1, 1]
+        parameter.grad = Tensor(signs.map { $0 * magnitude })
+        optimizer.step()
+        let expected = signs.map { 1 - (magnitude == 0 ? 0 : 0.01 * $0) }
+        #expect(zip(parameter.toArray(), expected).allSatisfy { isClose($0, $1, rtol: 1e-4, atol: 0) },
+                "\(parameter.toArray())")
+    }
+
     @Test func zeroGradientsClearsEveryGroup() {
         let a = Tensor.zeros([2], requiresGrad: true), b = Tensor.zeros([3], requiresGrad: true)
         let optimizer = SGD(groups: [ParameterGroup([a], weightDecay: 0.1), ParameterGroup([b])], learningRate: 1)

@@ -1,0 +1,174 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import QuillTensor
+
+/// How ``LatentSentenceModel/evaluate(sentences:options:progress:)`` measures a sentence VAE.
+public struct VAEEvaluationOptions: Sendable {
+    /// K, the importance samples per sentence of the NLL bound; He et al. (2019) use 500.
+    public var samples = 500
+    /// The most decoder rows (sentences × samples) one pass runs; K = 500 gives one sentence a pass.
+    public var rowsPerPass = 512
+    /// The sentences per minibatch of the mutual-information estimator, whose estimate cannot
+    /// exceed the log of it (log 50 ≈ 3.91 nats).
+    public var mutualInformationBatchSize = 50
+    /// A latent dimension is active when its posterior mean varies across the data by more than this.
+    public var activeUnitThreshold = 0.01
+    /// Whether to decode every posterior mean greedily and count exact reconstructions.
+    public var measuresReconstructions = false
+    /// Seeds the posterior noise, so the figures repeat.
+    public var seed: UInt64 = 0
+
+    /// The defaults above.
+    public init() {}
+}
+
+/// `quill eval` for any sentence VAE: the ELBO and its terms, the importance-weighted NLL
+/// bound, mutual information and active units.
+extension LatentSentenceModel {
+    /// Evaluates the sentences of `path` with `samples` importance samples (default 500),
+    /// counting exact reconstructions too.
+    public func evaluate(corpusAt path: String, samples: Int?, progress: (Double) -> Void) throws -> [String: Double] {
+        var options = VAEEvaluationOptions()
+        options.samples = samples ?? options.samples
+        options.measuresReconstructions = true
+        return evaluate(sentences: try readSentences(path: path, tokenizer: tokenizer), options: options, progress: progress)
+    }
+
+    /// The figures of `sentences` (ids without specials), per sentence in nats:
+    ///
+    /// - `iw_nll`: −log (1/K) Σₖ p(x, zₖ) / q(zₖ | x), zₖ ~ q (Burda et al. 2016); `perplexity` is
+    ///   exp(Σ iw_nll / `tokens`), tokens counting `<eos>` and not `<bos>`.
+    /// - `reconstruction`: −E_q log p(x | z), averaged over the same K samples; `kl` and, with
+    ///   several levels, `kl_level_1`…: the analytic KL of each level at the sampled levels above;
+    ///   `elbo` = −(reconstruction + kl).
+    /// - `mutual_information`: He et al.'s (2019) minibatch estimate of I(x; z) =
+    ///   E log q(z|x) − E log q(z), with q(z) the batch's aggregate posterior; batches of
+    ///   `mutualInformationBatchSize` consecutive sentences, log q(z|x) from the drawn sample.
+    /// - `active_units` (and per level): dimensions whose posterior mean has variance above the
+    ///   threshold across the sentences (unbiased, n − 1).
+    public func evaluate(sentences: [[Int]], options: VAEEvaluationOptions,
+                         progress: (Double) -> Void = { _ in }) -> [String: Double] {
+        precondition(!sentences.isEmpty && options.samples > 0, "evaluation needs sentences and at least one sample")
+        let wasTraining = isTraining
+        setTraining(false)
+        defer { setTraining(wasTraining) }
+        var generator = RandomGenerator(seed: options.seed)
+        let count = sentences.count, levels = latentSizes.count, K = options.samples
+        var iwNLL = [Double](repeating: 0, count: count), reconstruction = iwNLL
+        var kl = [[Double]](repeating: iwNLL, count: levels)
+        var means = [[Float]](repeating: [], count: count)
+        let order = sentences.indices.sorted { sentences[$0].count < sentences[$1].count }
+        let samplesPerPass = min(K, options.rowsPerPass)
+        let sentencesPerPass = max(1, options.rowsPerPass / samplesPerPass)
+        for groupStart in stride(from: 0, to: count, by: 64) {
+            let group = Array(order[groupStart..<min(groupStart + 64, count)])
+            let encoded = encode(SentenceBatch(sentences: group.map { sentences[$0] }))
+            let groupMeans = posteriorMean(encoded).toArray(), width = groupMeans.count / group.count
+            for (row, index) in group.enumerated() { means[index] = Array(groupMeans[(row * width)..<((row + 1) * width)]) }
+            for passStart in stride(from: 0, to: group.count, by: sentencesPerPass) {
+                let rows = passStart..<min(passStart + sentencesPerPass, group.count)
+                let batch = SentenceBatch(sentences: rows.map { sentences[group[$0]] })
+                let posterior = encoded.map { $0.rows(rows) }
+                var logWeights = [[Double]](repeating: [], count: rows.count)
+                var remaining = K
+                while remaining > 0 {
+                    let n = min(samplesPerPass, remaining)
+                    let draw = drawPosterior(posterior, count: n, generator: &generator)
+                    let likelihoods = logLikelihoods(of: batch.repeatingEach(n), latents: draw.latents)
+                    for (row, likelihood) in likelihoods.enumerated() {
+                        let index = group[rows.lowerBound + row / n]
+                        logWeights[row / n].append(likelihood + draw.logPrior[row] - draw.logPosterior[row])
+                        reconstruction[index] -= likelihood / Double(K)
+                        for level in 0..<levels { kl[level][index] += draw.klPerLevel[level][row] / Double(K) }
+                    }
+                    remaining -= n
+                }
+                for (row, weights) in logWeights.enumerated() { iwNLL[group[rows.lowerBound + row]] = -logMeanExp(weights[...]) }
+            }
+            progress(Double(groupStart + group.count) / Double(count) * 0.9)
+        }
+        var figures = aggregate(iwNLL: iwNLL, reconstruction: reconstruction, kl: kl, sentences: sentences, samples: K)
+        figures["mutual_information"] = mutualInformation(sentences, batchSize: options.mutualInformationBatchSize,
+                                                          generator: &generator)
+        figures["mi_batch_size"] = Double(options.mutualInformationBatchSize)
+        let active = activeUnits(means, threshold: options.activeUnitThreshold)
+        figures["active_units"] = Double(active.reduce(0, +))
+        if levels > 1 { for (level, units) in active.enumerated() { figures["active_units_level_\(level + 1)"] = Double(units) } }
+        if options.measuresReconstructions {
+            figures["exact_reconstruction_rate"] = exactReconstructionRate(sentences, means: means, order: order,
+                                                                           generator: &generator)
+        }
+        progress(1)
+        return figures
+    }
+
+    /// The per-corpus figures from the per-sentence terms.
+    private func aggregate(iwNLL: [Double], reconstruction: [Double], kl: [[Double]], sentences: [[Int]],
+                           samples: Int) -> [String: Double] {
+        let n = Double(sentences.count)
+        let tokens = Double(sentences.reduce(0) { $0 + $1.count + 1 })
+        let totalNLL = iwNLL.reduce(0, +), totalReconstruction = reconstruction.reduce(0, +)
+        let levelKL = kl.map { $0.reduce(0, +) }, totalKL = levelKL.reduce(0, +)
+        var figures: [String: Double] = [
+            "sentences": n, "tokens": tokens, "iw_samples": Double(samples),
+            "iw_nll": totalNLL / n, "perplexity": exp(totalNLL / tokens), "nats_per_token": totalNLL / tokens,
+            "reconstruction": totalReconstruction / n, "kl": totalKL / n,
+            "elbo": -(totalReconstruction + totalKL) / n, "elbo_perplexity": exp((totalReconstruction + totalKL) / tokens),
+            "latent_dimensions": Double(latentSizes.reduce(0, +)),
+        ]
+        if kl.count > 1 { for (level, total) in levelKL.enumerated() { figures["kl_level_\(level + 1)"] = total / n } }
+        return figures
+    }
+
+    /// He et al.'s estimate of I(x; z), averaged over minibatches weighted by their size.
+    private func mutualInformation(_ sentences: [[Int]], batchSize: Int, generator: inout RandomGenerator) -> Double {
+        var total = 0.0
+        for start in stride(from: 0, to: sentences.count, by: batchSize) {
+            let batch = SentenceBatch(sentences: Array(sentences[start..<min(start + batchSize, sentences.count)]))
+            let encoded = encode(batch)
+            let draw = drawPosterior(encoded, count: 1, generator: &generator)
+            let densities = logPosteriorDensities(of: draw.latents, encoded: encoded)
+            let b = Double(batch.batchSize)
+            let negativeEntropy = draw.logPosterior.reduce(0, +) / b
+            let aggregate = densities.reduce(0.0) { $0 + logMeanExp($1[...]) } / b
+            total += (negativeEntropy - aggregate) * b
+        }
+        return total / Double(sentences.count)
+    }
+
+    /// The active dimensions of each level: posterior-mean variance across sentences above `threshold`.
+    private func activeUnits(_ means: [[Float]], threshold: Double) -> [Int] {
+        let n = Double(means.count)
+        var result: [Int] = [], offset = 0
+        for size in latentSizes {
+            var active = 0
+            for d in offset..<(offset + size) {
+                let mean = means.reduce(0.0) { $0 + Double($1[d]) } / n
+                let variance = means.reduce(0.0) { $0 + (Double($1[d]) - mean) * (Double($1[d]) - mean) } / max(n - 1, 1)
+                if variance > threshold { active += 1 }
+            }
+            result.append(active)
+            offset += size
+        }
+        return result
+    }
+
+    /// The share of sentences that greedy decoding of their posterior mean gives back exactly.
+    private func exactReconstructionRate(_ sentences: [[Int]], means: [[Float]], order: [Int],
+                                         generator: inout RandomGenerator) -> Double {
+        var options = SamplingOptions()
+        options.decoding = .greedy
+        var exact = 0
+        for start in stride(from: 0, to: order.count, by: 64) {
+            let group = Array(order[start..<min(start + 64, order.count)])
+            options.maxTokens = group.map { sentences[$0].count }.max()! + 10
+            let latents = Tensor(group.flatMap { means[$0] }, shape: [group.count, means[group[0]].count])
+            let decoded = decode(latents: latents, options: options, generator: &generator)
+            exact += zip(group, decoded).filter { sentences[$0] == $1 }.count
+        }
+        return Double(exact) / Double(sentences.count)
+    }
+}

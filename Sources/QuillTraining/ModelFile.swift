@@ -1,0 +1,125 @@
+import Foundation
+import QuillModels
+import QuillTensor
+
+/// A model as one safetensors file: weights, and in its metadata the model kind, configuration,
+/// tokenizer and training state. It is enough to sample, evaluate, resume or share a model.
+///
+/// Optimizer state (for `--resume`) is stored beside the weights under `optimizer.` names.
+public struct ModelFile {
+    /// Which model the file holds.
+    public var kind: ModelKind
+    /// The model's configuration as JSON.
+    public var configuration: String
+    /// The tokenizer or vocabulary, serialized as the tokenizer's own file format.
+    public var tokenizer: String
+    /// The training state as JSON (progress, options, random state, data position); nil for a
+    /// model imported from elsewhere.
+    public var training: String?
+    /// Parameters by checkpoint name.
+    public var weights: [String: Tensor]
+    /// Optimizer state tensors by name (without the `optimizer.` prefix).
+    public var optimizerState: [String: Tensor]
+
+    /// The file format version written in the metadata.
+    public static let formatVersion = "1"
+    private static let optimizerPrefix = "optimizer."
+
+    /// Creates a model file in memory.
+    public init(kind: ModelKind, configuration: String, tokenizer: String, training: String? = nil,
+                weights: [String: Tensor], optimizerState: [String: Tensor] = [:]) {
+        self.kind = kind
+        self.configuration = configuration
+        self.tokenizer = tokenizer
+        self.training = training
+        self.weights = weights
+        self.optimizerState = optimizerState
+    }
+
+    /// Writes the file atomically: a crash never leaves a half-written file in place of a good one.
+    public func write(to path: String) throws {
+        var tensors = weights
+        for (name, tensor) in optimizerState { tensors[Self.optimizerPrefix + name] = tensor }
+        var metadata = [
+            "quill.format": Self.formatVersion,
+            "quill.kind": kind.rawValue,
+            "quill.configuration": configuration,
+            "quill.tokenizer": tokenizer,
+        ]
+        if let training { metadata["quill.training"] = training }
+        try SafeTensors.write(tensors, metadata: metadata, to: path)
+    }
+
+    /// Reads a Quill model file, with errors that name the file and the problem.
+    public static func read(_ path: String) throws -> ModelFile {
+        guard FileManager.default.fileExists(atPath: path) else { throw ModelFileError.missing(path) }
+        let (tensors, metadata) = try SafeTensors.read(path)
+        guard let kindName = metadata["quill.kind"] else { throw ModelFileError.notAQuillModel(path) }
+        guard let kind = ModelKind(rawValue: kindName) else { throw ModelFileError.unknownKind(path, kindName) }
+        guard let configuration = metadata["quill.configuration"], let tokenizer = metadata["quill.tokenizer"] else {
+            throw ModelFileError.incomplete(path, missing: metadata["quill.configuration"] == nil ? "configuration" : "tokenizer")
+        }
+        var weights: [String: Tensor] = [:], optimizer: [String: Tensor] = [:]
+        for (name, tensor) in tensors {
+            if name.hasPrefix(optimizerPrefix) {
+                optimizer[String(name.dropFirst(optimizerPrefix.count))] = tensor
+            } else {
+                weights[name] = tensor
+            }
+        }
+        return ModelFile(kind: kind, configuration: configuration, tokenizer: tokenizer,
+                         training: metadata["quill.training"], weights: weights, optimizerState: optimizer)
+    }
+
+    /// Reads a model file and checks that it holds one of `kinds`.
+    public static func read(_ path: String, expecting kinds: [ModelKind], purpose: String) throws -> ModelFile {
+        let file = try read(path)
+        guard kinds.contains(file.kind) else {
+            throw ModelFileError.wrongKind(path, found: file.kind, expected: kinds, purpose: purpose)
+        }
+        return file
+    }
+
+    /// Decodes the configuration JSON as `type`.
+    public func decodeConfiguration<C: Decodable>(_ type: C.Type, path: String) throws -> C {
+        do {
+            return try JSONDecoder().decode(C.self, from: Data(configuration.utf8))
+        } catch {
+            throw ModelFileError.badConfiguration(path, "\(error)")
+        }
+    }
+}
+
+/// Encodes `value` as compact JSON with sorted keys, for model-file metadata.
+public func metadataJSON<T: Encodable>(_ value: T) throws -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    return String(decoding: try encoder.encode(value), as: UTF8.self)
+}
+
+/// Problems with a model file, each naming the file and the fix.
+public enum ModelFileError: LocalizedError, Equatable {
+    case missing(String)
+    case notAQuillModel(String)
+    case unknownKind(String, String)
+    case incomplete(String, missing: String)
+    case wrongKind(String, found: ModelKind, expected: [ModelKind], purpose: String)
+    case badConfiguration(String, String)
+
+    public var errorDescription: String? {
+        switch self {
+        case .missing(let path):
+            "\(path): no such model file. Train one with `quill train KIND --output \(path)`."
+        case .notAQuillModel(let path):
+            "\(path) is a safetensors file but not a Quill model (no quill.kind metadata). Train a model with `quill train`."
+        case .unknownKind(let path, let kind):
+            "\(path) holds a model of kind \"\(kind)\", which this version of Quill does not know. Upgrade Quill."
+        case .incomplete(let path, let missing):
+            "\(path) has no \(missing) in its metadata, so it cannot be used. Re-train or re-export it."
+        case .wrongKind(let path, let found, let expected, let purpose):
+            "\(path) is a \(found.rawValue) model, but \(purpose) needs \(expected.map(\.rawValue).joined(separator: " or "))."
+        case .badConfiguration(let path, let detail):
+            "\(path) has a configuration this version cannot read (\(detail)). Re-train it."
+        }
+    }
+}

@@ -1,0 +1,47 @@
+import QuillModels
+import QuillText
+
+/// A model read from its file, ready to generate and evaluate.
+public struct LoadedModel {
+    /// Where it was read from.
+    public var path: String
+    /// The file's contents (kind, configuration, tokenizer, training state).
+    public var file: ModelFile
+    /// The model, as a continuer of prompts (language models) …
+    public var textGenerator: (any TextGenerator)?
+    /// … or as a sentence autoencoder (VAEs).
+    public var sentenceAutoencoder: (any SentenceAutoencoder)?
+    /// How `quill eval` scores it.
+    public var evaluator: any CorpusEvaluating
+
+    /// The model kind.
+    public var kind: ModelKind { file.kind }
+
+    /// Bundles a loaded model.
+    public init(path: String, file: ModelFile, textGenerator: (any TextGenerator)? = nil,
+                sentenceAutoencoder: (any SentenceAutoencoder)? = nil, evaluator: any CorpusEvaluating) {
+        self.path = path
+        self.file = file
+        self.textGenerator = textGenerator
+        self.sentenceAutoencoder = sentenceAutoencoder
+        self.evaluator = evaluator
+    }
+}
+
+/// Reads the model at `path`, whatever its kind.
+public func loadModel(at path: String) throws -> LoadedModel {
+    let file = try ModelFile.read(path)
+    switch file.kind {
+    // Each model kind adds its loader here as it lands.
+    case .charRNN:
+        return try loadCharRNN(file, path: path)
+    case .gpt:
+        let tokenizer = try TokenizerFile.decode(Array(file.tokenizer.utf8), source: path)
+        let model = try GPTTextModel(model: GPT(file: file, path: path), tokenizer: tokenizer, origin: path)
+        return LoadedModel(path: path, file: file, textGenerator: model, evaluator: model)
+    case .vae, .hvae, .lm:
+        return try loadSentenceModelFile(file, path: path)
+    default:
+        throw ModelFileError.unknownKind(path, file.kind.rawValue + " (not built yet)")
+    }
+}

@@ -1,0 +1,207 @@
+import Foundation
+
+/// One model's side of training: the step, the evaluation and the checkpoint.
+///
+/// ``Trainer`` owns the loop around it (limits, logging, progress, best and last checkpoints,
+/// Ctrl-C, NaN), so every model kind trains with the same behaviour.
+public protocol TrainingTask: AnyObject {
+    /// Runs one optimizer step and returns its mean loss and the tokens it consumed.
+    ///
+    /// When the loss is not finite the task must return it without updating any parameter,
+    /// so the weights in memory and on disk stay the last good ones.
+    func trainStep(step: Int) throws -> StepResult
+    /// Evaluates on the validation data. The result must contain `val_loss`, which selects the
+    /// best checkpoint; other entries (a VAE's `kl`, `active_units`…) are logged too.
+    func evaluate() throws -> [String: Double]
+    /// Writes a checkpoint with everything needed to sample, evaluate and resume.
+    func saveCheckpoint(to path: String, progress: TrainingProgress) throws
+}
+
+/// What one training step did.
+public struct StepResult {
+    /// The mean training loss of the step.
+    public var loss: Double
+    /// The tokens the step trained on.
+    public var tokens: Int
+    /// Extra figures to log with the step (a VAE's KL weight…).
+    public var extra: [String: Double]
+
+    /// Creates a step result.
+    public init(loss: Double, tokens: Int, extra: [String: Double] = [:]) {
+        self.loss = loss
+        self.tokens = tokens
+        self.extra = extra
+    }
+}
+
+/// Where a run stands; saved in every checkpoint so `--resume` continues from it.
+public struct TrainingProgress: Codable, Equatable, Sendable {
+    /// Optimizer steps taken.
+    public var step = 0
+    /// Training wall time so far, across resumes.
+    public var elapsedSeconds = 0.0
+    /// Tokens trained on so far.
+    public var tokensSeen = 0
+    /// The best validation loss so far, and its step.
+    public var bestValidationLoss: Double?
+    public var bestStep: Int?
+
+    /// A run that has not started.
+    public init() {}
+}
+
+/// When training stops and how often it evaluates and logs.
+public struct TrainingLimits: Sendable {
+    /// Stop after this many optimizer steps in total (nil: only the time budget bounds the run).
+    public var steps: Int?
+    /// Stop after this much training time in this invocation, in seconds.
+    public var timeBudget: Double?
+    /// Evaluate and save every this many steps.
+    public var evaluationInterval: Int
+    /// Append a metrics record every this many steps.
+    public var logInterval: Int
+
+    /// Creates limits.
+    public init(steps: Int?, timeBudget: Double?, evaluationInterval: Int, logInterval: Int = 10) {
+        self.steps = steps
+        self.timeBudget = timeBudget
+        self.evaluationInterval = max(1, evaluationInterval)
+        self.logInterval = max(1, logInterval)
+    }
+}
+
+/// How a run ended.
+public struct TrainingSummary: Sendable {
+    public enum Reason: String, Sendable { case steps, time, interrupted }
+    /// Why training stopped.
+    public var reason: Reason
+    /// The progress at the end.
+    public var progress: TrainingProgress
+    /// The last evaluation's figures.
+    public var lastEvaluation: [String: Double]
+}
+
+/// Paths of a run's files, all derived from `--output`.
+public struct RunFiles: Sendable {
+    /// The best checkpoint by validation loss: the file to sample from and share.
+    public var best: String
+    /// The most recent checkpoint, which `--resume` continues from.
+    public var last: String
+    /// The JSONL metrics log.
+    public var metrics: URL
+
+    /// The files for a run whose best model goes to `output`.
+    public init(output: String) {
+        best = output
+        var stem = output
+        if stem.hasSuffix(".safetensors") { stem.removeLast(".safetensors".count) }
+        last = stem + ".last.safetensors"
+        metrics = MetricsLog.url(forModelAt: output)
+    }
+}
+
+/// The training loop shared by every model kind.
+public final class Trainer {
+    private let task: TrainingTask
+    private let limits: TrainingLimits
+    private let files: RunFiles
+    private let metrics: MetricsLog
+    private let reporter: ProgressReporter
+    /// The run's state; starts from a checkpoint's when resuming.
+    public private(set) var progress: TrainingProgress
+
+    /// Creates a trainer. `progress` is a resumed run's state, or a fresh one.
+    public init(task: TrainingTask, limits: TrainingLimits, files: RunFiles, progress: TrainingProgress,
+                label: String) throws {
+        self.task = task
+        self.limits = limits
+        self.files = files
+        self.progress = progress
+        self.metrics = try MetricsLog(url: files.metrics, fresh: progress.step == 0)
+        self.reporter = ProgressReporter(label: label)
+    }
+
+    /// Trains until the step limit, the time budget or Ctrl-C, evaluating and saving on the way.
+    public func run() throws -> TrainingSummary {
+        Interrupt.install()
+        Interrupt.reset()
+        let start = Date()
+        let elapsedBefore = progress.elapsedSeconds
+        var windowLoss = 0.0, windowSteps = 0, windowTokens = 0
+        var windowStart = Date()
+        var lastValidation: Double? = progress.bestValidationLoss
+        var lastEvaluation: [String: Double] = [:]
+        var reason = TrainingSummary.Reason.steps
+        var savedAny = FileManager.default.fileExists(atPath: files.last)
+        var rate = 0.0
+
+        func sessionTime() -> Double { Date().timeIntervalSince(start) }
+
+        func evaluateAndSave() throws {
+            progress.elapsedSeconds = elapsedBefore + sessionTime()
+            let figures = try task.evaluate()
+            lastEvaluation = figures
+            let validation = figures["val_loss"] ?? .infinity
+            lastValidation = validation
+            var record = figures
+            record["step"] = Double(progress.step)
+            record["elapsed_s"] = progress.elapsedSeconds
+            try metrics.append(record)
+            if validation.isFinite, validation < (progress.bestValidationLoss ?? .infinity) {
+                progress.bestValidationLoss = validation
+                progress.bestStep = progress.step
+                try task.saveCheckpoint(to: files.best, progress: progress)
+            } else if !FileManager.default.fileExists(atPath: files.best) {
+                try task.saveCheckpoint(to: files.best, progress: progress)
+            }
+            try task.saveCheckpoint(to: files.last, progress: progress)
+            savedAny = true
+        }
+
+        while true {
+            if let steps = limits.steps, progress.step >= steps { reason = .steps; break }
+            if let budget = limits.timeBudget, sessionTime() >= budget { reason = .time; break }
+            if Interrupt.isRequested { reason = .interrupted; break }
+
+            let result = try task.trainStep(step: progress.step)
+            guard result.loss.isFinite else {
+                reporter.finish("")
+                throw TrainingError.nonFiniteLoss(step: progress.step + 1, lastGood: savedAny ? files.last : nil)
+            }
+            progress.step += 1
+            progress.tokensSeen += result.tokens
+            windowLoss += result.loss
+            windowSteps += 1
+            windowTokens += result.tokens
+
+            let now = Date()
+            let windowTime = now.timeIntervalSince(windowStart)
+            if windowTime > 0 { rate = Double(windowTokens) / windowTime }
+            reporter.update(step: progress.step, totalSteps: limits.steps, elapsed: sessionTime(),
+                            budget: limits.timeBudget, trainLoss: windowLoss / Double(windowSteps),
+                            validationLoss: lastValidation, tokensPerSecond: rate)
+            if progress.step % limits.logInterval == 0 {
+                var record = result.extra
+                record["step"] = Double(progress.step)
+                record["elapsed_s"] = elapsedBefore + sessionTime()
+                record["train_loss"] = windowLoss / Double(windowSteps)
+                record["tokens_per_s"] = rate
+                try metrics.append(record)
+                windowLoss = 0; windowSteps = 0; windowTokens = 0; windowStart = now
+            }
+            if progress.step % limits.evaluationInterval == 0 { try evaluateAndSave() }
+        }
+        if progress.step % limits.evaluationInterval != 0 || !savedAny { try evaluateAndSave() }
+        progress.elapsedSeconds = elapsedBefore + sessionTime()
+        reporter.update(step: progress.step, totalSteps: limits.steps, elapsed: sessionTime(),
+                        budget: limits.timeBudget, trainLoss: windowSteps > 0 ? windowLoss / Double(windowSteps) : .nan,
+                        validationLoss: lastValidation, tokensPerSecond: rate, force: true)
+        let how = switch reason {
+        case .steps: "finished \(progress.step) steps"
+        case .time: "time budget reached after \(progress.step) steps"
+        case .interrupted: "interrupted at step \(progress.step); checkpoint saved (continue with --resume)"
+        }
+        reporter.finish("\(how). Best val loss \(format(progress.bestValidationLoss ?? .nan, 4)) at step \(progress.bestStep ?? 0); saved \(files.best) (best) and \(files.last) (last).")
+        return TrainingSummary(reason: reason, progress: progress, lastEvaluation: lastEvaluation)
+    }
+}

@@ -1,0 +1,63 @@
+import ArgumentParser
+import Foundation
+import QuillTensor
+import QuillTraining
+
+struct EvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Evaluates a model on a corpus and prints its figures.",
+        discussion: """
+            Language models report nats and bits per token (per character for char-rnn) and \
+            perplexity. Sentence VAEs report the ELBO, reconstruction, KL (per level for an HVAE), \
+            the importance-weighted NLL bound, mutual information and active units.
+            """)
+
+    @Argument(help: "The model file (.safetensors) written by `quill train`.")
+    var model: String
+
+    @Option(help: "The UTF-8 text file to evaluate on (one sentence per line for sentence models).")
+    var corpus: String
+
+    @Option(help: "Importance samples per sentence for the VAE's NLL bound (default 500).")
+    var samples: Int?
+
+    @Flag(help: "Print one JSON object with the figures named in full.")
+    var json = false
+
+    @Option(help: "Threads for kernels and BLAS (default: all cores).")
+    var threads: Int?
+
+    func validate() throws {
+        if let samples, samples <= 0 { throw ValidationError("--samples must be positive, got \(samples).") }
+    }
+
+    func run() throws {
+        try runReportingErrors {
+            if let threads { Threads.count = threads }
+            let loaded = try loadModel(at: model)
+            let figures = try loaded.evaluator.evaluate(corpusAt: corpus, samples: samples) { fraction in
+                FileHandle.standardError.write(Data("\r\u{1B}[Keval \(Int(fraction * 100))%".utf8))
+            }
+            FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+            if json {
+                print(try jsonObject(figures))
+            } else {
+                for key in figures.keys.sorted() { print("\(key)\t\(formatFigure(figures[key]!))") }
+            }
+        }
+    }
+}
+
+/// One JSON object with sorted keys; whole numbers print without a fraction.
+func jsonObject(_ figures: [String: Double]) throws -> String {
+    let parts = figures.keys.sorted().map { key in "\"\(key)\": \(formatFigure(figures[key]!, json: true))" }
+    return "{" + parts.joined(separator: ", ") + "}"
+}
+
+/// A figure as text: integers plainly, others with up to six significant decimals.
+func formatFigure(_ value: Double, json: Bool = false) -> String {
+    if !value.isFinite { return json ? "null" : "\(value)" }
+    if value == value.rounded() && abs(value) < 1e15 { return String(Int(value)) }
+    return String(format: "%.6g", value)
+}

@@ -1,0 +1,73 @@
+import ArgumentParser
+import Foundation
+import QuillTraining
+
+struct InfoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "info",
+        abstract: "Prints a model's kind, configuration, vocabulary and training history.")
+
+    @Argument(help: "The model file (.safetensors) written by `quill train`.")
+    var model: String
+
+    @Flag(help: "Print one JSON object.")
+    var json = false
+
+    func run() throws {
+        try runReportingErrors {
+            let file = try ModelFile.read(model)
+            let parameters = file.weights.values.reduce(0) { $0 + $1.count }
+            let tokenizer = (try? JSONSerialization.jsonObject(with: Data(file.tokenizer.utf8))) as? [String: Any]
+            let progress = file.training.flatMap {
+                try? JSONDecoder().decode(TrainingProgressEnvelope.self, from: Data($0.utf8)).progress
+            }
+            if json {
+                var object: [String: Any] = [
+                    "kind": file.kind.rawValue,
+                    "parameters": parameters,
+                    "configuration": (try? JSONSerialization.jsonObject(with: Data(file.configuration.utf8))) ?? file.configuration,
+                    "tokenizer": tokenizerSummary(tokenizer),
+                ]
+                if let progress {
+                    object["training"] = [
+                        "step": progress.step, "elapsed_s": progress.elapsedSeconds, "tokens_seen": progress.tokensSeen,
+                        "best_val_loss": progress.bestValidationLoss as Any, "best_step": progress.bestStep as Any,
+                    ]
+                }
+                let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+                print(String(decoding: data, as: UTF8.self))
+                return
+            }
+            print("kind           \(file.kind.rawValue)")
+            print("parameters     \(parameters)")
+            print("configuration  \(file.configuration)")
+            for (key, value) in tokenizerSummary(tokenizer).sorted(by: { $0.key < $1.key }) {
+                print("tokenizer      \(key): \(value)")
+            }
+            if let progress {
+                print("training       \(progress.step) steps, \(formatDuration(progress.elapsedSeconds)), \(progress.tokensSeen) tokens")
+                if let best = progress.bestValidationLoss {
+                    print("best val loss  \(format(best, 4)) at step \(progress.bestStep ?? 0)")
+                }
+            } else {
+                print("training       none recorded")
+            }
+            let metrics = MetricsLog.url(forModelAt: model)
+            if FileManager.default.fileExists(atPath: metrics.path) { print("metrics        \(metrics.path)") }
+        }
+    }
+
+    private func tokenizerSummary(_ tokenizer: [String: Any]?) -> [String: String] {
+        guard let tokenizer else { return [:] }
+        var summary: [String: String] = [:]
+        for key in ["kind", "tokenizer", "normalization", "size"] {
+            if let value = tokenizer[key] { summary[key] = "\(value)" }
+        }
+        if let tokens = tokenizer["tokens"] as? [Any] { summary["size"] = "\(tokens.count)" }
+        if let model = tokenizer["model"] as? [String: Any], let vocab = model["vocab"] as? [String: Any] {
+            summary["kind"] = "bpe"
+            summary["size"] = "\(vocab.count)"
+        }
+        return summary
+    }
+}

@@ -1,0 +1,49 @@
+import ArgumentParser
+import Foundation
+import QuillModels
+import QuillREPL
+import QuillTraining
+
+struct ReplCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "repl",
+        abstract: "Opens an interactive shell for generation, reconstruction and interpolation.",
+        discussion: """
+            Type text to continue it with a language model or reconstruct it with a sentence VAE. \
+            Commands start with a colon; :help lists them. On a terminal, lines are edited with \
+            libedit, history persists in ~/.quill_history and Tab completes commands. From a pipe, \
+            lines are read plainly and no prompts are printed, so sessions can be scripted.
+            """)
+
+    @Argument(help: "One or more model files; the last one loaded is current.")
+    var models: [String]
+
+    @OptionGroup var sampling: SamplingOptionGroup
+
+    func validate() throws {
+        guard !models.isEmpty else { throw ValidationError("Give at least one model file: quill repl MODEL...") }
+    }
+
+    func run() throws {
+        let reader = LineReader()
+        let output = FileHandle.standardOutput
+        let session = REPLSession(options: sampling.options, seed: sampling.effectiveSeed,
+                                  write: { output.write(Data($0.utf8)) },
+                                  shouldStop: { Interrupt.isRequested })
+        try runReportingErrors {
+            for path in models { try session.load(path) }
+        }
+        Interrupt.install()
+        if reader.isInteractive {
+            let names = session.models.map { "\($0.kind.rawValue) \(($0.path as NSString).lastPathComponent)" }
+            FileHandle.standardError.write(Data("quill repl: \(names.joined(separator: ", ")). Type :help for commands, Ctrl-D to leave.\n".utf8))
+        }
+        while true {
+            Interrupt.reset()
+            let prompt = "\(session.models[session.current].kind.rawValue)> "
+            guard let line = reader.readLine(prompt: prompt) else { break }
+            if session.handle(line) == .quit { break }
+        }
+        if reader.isInteractive { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+}

@@ -1,0 +1,78 @@
+import ArgumentParser
+import QuillTraining
+
+/// The options every `quill train` subcommand shares.
+struct TrainingOptions: ParsableArguments {
+    @Option(help: "The UTF-8 text file to train on.")
+    var corpus: String
+
+    @Option(help: "A validation file; without it the last --valid-fraction of the corpus validates.")
+    var valid: String?
+
+    @Option(help: "The share of the corpus held out for validation when no --valid file is given.")
+    var validFraction: Double = 0.1
+
+    @Option(help: "A vocabulary built with `quill vocab build`; without it one is built from the corpus.")
+    var vocab: String?
+
+    @Option(help: "Where to write the best model (a .safetensors file).")
+    var output: String
+
+    @Option(help: "Stop after this many optimizer steps.")
+    var steps: Int?
+
+    @Option(help: "Stop after this many passes over the training data.")
+    var epochs: Double?
+
+    @Option(help: "Stop after this much training time, such as 90s, 20m or 1h30m.")
+    var time: String?
+
+    @Option(help: "Evaluate on the validation data and save checkpoints every this many steps.")
+    var evalInterval: Int?
+
+    @Option(help: "The seed for initialization, data order and dropout.")
+    var seed: UInt64 = 1337
+
+    @Option(help: "Threads for kernels and BLAS (default: all cores).")
+    var threads: Int?
+
+    @Flag(help: "Continue the run whose last checkpoint sits beside --output.")
+    var resume = false
+
+    @Option(help: "Sequences per batch.")
+    var batchSize: Int?
+
+    @Option(help: "The peak learning rate.")
+    var learningRate: Float?
+
+    @Option(help: "Dropout probability.")
+    var dropout: Float?
+
+    @Option(help: "Clip gradients to this global norm (0 turns clipping off).")
+    var gradClip: Float?
+
+    func validate() throws {
+        if let steps, steps <= 0 { throw ValidationError("--steps must be positive, got \(steps).") }
+        if let epochs, epochs <= 0 { throw ValidationError("--epochs must be positive, got \(epochs).") }
+        if steps != nil && epochs != nil { throw ValidationError("Give --steps or --epochs, not both.") }
+        if let time, TrainingDuration(parsing: time) == nil {
+            throw ValidationError("--time \(time) is not a duration; use a form such as 90s, 20m or 1h30m.")
+        }
+        if !(validFraction > 0 && validFraction < 1) {
+            throw ValidationError("--valid-fraction must be between 0 and 1, got \(validFraction).")
+        }
+        if let evalInterval, evalInterval <= 0 { throw ValidationError("--eval-interval must be positive.") }
+        if let threads, threads <= 0 { throw ValidationError("--threads must be positive, got \(threads).") }
+        if let batchSize, batchSize <= 0 { throw ValidationError("--batch-size must be positive, got \(batchSize).") }
+        if let learningRate, !(learningRate > 0) {
+            throw ValidationError("--learning-rate must be positive, got \(learningRate).")
+        }
+        if let dropout, !(dropout >= 0 && dropout < 1) {
+            throw ValidationError("--dropout must be in [0, 1), got \(dropout).")
+        }
+        if let gradClip, gradClip < 0 { throw ValidationError("--grad-clip must be 0 or more, got \(gradClip).") }
+    }
+
+    /// The time budget in seconds, if any.
+    var timeBudget: Double? { time.flatMap { TrainingDuration(parsing: $0)?.seconds } }
+}

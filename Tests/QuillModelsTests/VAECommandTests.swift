@@ -1,0 +1,94 @@
+import Foundation
+import Testing
+
+/// `quill train vae|hvae|lm`, `sample`, `reconstruct`, `interpolate` and `eval --json` run end
+/// to end on a tiny corpus, through the built `quill` executable.
+@Suite(.serialized) struct VAECommandTests {
+    static let corpus = """
+        the cat sat on the mat
+        a dog ran in the park
+        the dog sat on a log
+        a cat ran to the mat
+        the bird sat in a tree
+        a bird ran on the log
+        """
+
+    /// Runs `quill` with `arguments`, returning its exit status and standard output.
+    static func quill(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
+        let executable = Bundle.module.bundleURL.deletingLastPathComponent().appendingPathComponent("quill")
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        let output = Pipe(), error = Pipe()
+        process.standardOutput = output
+        process.standardError = error
+        try process.run()
+        let out = output.fileHandleForReading.readDataToEndOfFile()
+        let err = error.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+    }
+
+    static func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("quill-vae-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    @Test(arguments: ["vae", "hvae"])
+    func trainSampleReconstructInterpolateEvaluate(kind: String) throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let corpus = directory.appendingPathComponent("corpus.txt").path
+        try Self.corpus.write(toFile: corpus, atomically: true, encoding: .utf8)
+        let model = directory.appendingPathComponent("model.safetensors").path
+        let train = try Self.quill(["train", kind, "--corpus", corpus, "--valid", corpus, "--output", model, "--steps", "6",
+                                    "--batch-size", "3", "--embedding-size", "8", "--hidden-size", "12", "--latent-size", "4",
+                                    "--tokenizer", "whitespace", "--kl-anneal", "cyclical", "--kl-anneal-steps", "4",
+                                    "--word-dropout", "0.2", "--free-bits", "0.1", "--threads", "1"])
+        #expect(train.status == 0, "\(train.error)")
+        let metrics = try String(contentsOfFile: directory.appendingPathComponent("model.metrics.jsonl").path, encoding: .utf8)
+        #expect(metrics.contains("\"kl_weight\"") && metrics.contains("\"val_loss\"") && metrics.contains("\"active_units\""))
+
+        let sample = try Self.quill(["sample", model, "--count", "3", "--seed", "1", "--max-tokens", "8"])
+        #expect(sample.status == 0, "\(sample.error)")
+        #expect(sample.output.split(separator: "\n", omittingEmptySubsequences: false).count == 4)
+
+        let reconstruct = try Self.quill(["reconstruct", model, "the cat sat", "a dog ran", "--max-tokens", "8"])
+        #expect(reconstruct.status == 0, "\(reconstruct.error)")
+        #expect(reconstruct.output.split(separator: "\n").count == 2)
+
+        let interpolate = try Self.quill(["interpolate", model, "the cat sat on the mat", "a bird ran on the log",
+                                          "--steps", "4", "--slerp", "--max-tokens", "8"])
+        #expect(interpolate.status == 0, "\(interpolate.error)")
+        let lines = interpolate.output.split(separator: "\n")
+        #expect(lines.count == 5 && lines.first!.hasPrefix("0.000\t") && lines.last!.hasPrefix("1.000\t"))
+
+        let evaluation = try Self.quill(["eval", model, "--corpus", corpus, "--samples", "4", "--json"])
+        #expect(evaluation.status == 0, "\(evaluation.error)")
+        let figures = try JSONSerialization.jsonObject(with: Data(evaluation.output.utf8)) as? [String: Any] ?? [:]
+        for key in ["elbo", "reconstruction", "kl", "iw_nll", "perplexity", "mutual_information", "active_units", "tokens"] {
+            #expect(figures[key] != nil, "eval --json lacks \(key): \(evaluation.output)")
+        }
+        #expect(figures["tokens"] as? Int == 42)
+    }
+
+    @Test func languageModelBaselineTrainsAndEvaluates() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let corpus = directory.appendingPathComponent("corpus.txt").path
+        try Self.corpus.write(toFile: corpus, atomically: true, encoding: .utf8)
+        let model = directory.appendingPathComponent("lm.safetensors").path
+        let train = try Self.quill(["train", "lm", "--corpus", corpus, "--valid", corpus, "--output", model, "--steps", "4",
+                                    "--batch-size", "3", "--embedding-size", "8", "--hidden-size", "12",
+                                    "--tokenizer", "whitespace", "--threads", "1"])
+        #expect(train.status == 0, "\(train.error)")
+        let evaluation = try Self.quill(["eval", model, "--corpus", corpus, "--json"])
+        #expect(evaluation.status == 0, "\(evaluation.error)")
+        #expect(evaluation.output.contains("\"perplexity\"") && evaluation.output.contains("\"tokens\": 42"))
+        let refused = try Self.quill(["train", "lm", "--corpus", corpus, "--output", model, "--latent-size", "8"])
+        #expect(refused.status == 64)
+        let wrongKind = try Self.quill(["interpolate", model, "the cat", "a dog"])
+        #expect(wrongKind.status == 64 && wrongKind.error.contains("vae"))
+    }
+}

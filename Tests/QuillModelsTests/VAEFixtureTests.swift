@@ -1,0 +1,77 @@
+import Foundation
+@testable import QuillModels
+import QuillTensor
+import Testing
+import TestSupport
+
+/// One case of Fixtures/vae/vae.json, written by make_fixture.py from the PyTorch peer
+/// (Benchmarks/peers/vae.py): the same weights, batch, word dropout and noise, and the
+/// resulting loss terms and gradients.
+struct VAEFixture: Decodable, CustomTestStringConvertible, Sendable {
+    let name, cell, conditioning: String
+    let vocabulary, embedding, hidden, latent, steps: Int
+    let bidirectional: Bool
+    let klWeight, beta, freeBits: Float
+    let sentences: [[Int]]
+    let decoderInput: [Int]
+    let noise: [Float]
+    let parameterNames: [String]
+    let parameters: [String: [Float]]
+    let reconstruction, objective: Float
+    let klPerDimension: [Float]
+    let gradients: [String: [Float]]
+
+    var testDescription: String { name }
+
+    enum CodingKeys: String, CodingKey {
+        case name, cell, conditioning, vocabulary, embedding, hidden, latent, steps, bidirectional
+        case klWeight = "kl_weight", beta, freeBits = "free_bits", sentences, decoderInput = "decoder_input", noise
+        case parameterNames = "parameter_names", parameters, reconstruction, objective
+        case klPerDimension = "kl_per_dimension", gradients
+    }
+
+    static func load() throws -> [VAEFixture] {
+        struct File: Decodable { let cases: [VAEFixture] }
+        let url = Bundle.module.url(forResource: "Fixtures", withExtension: nil)!
+            .appendingPathComponent("vae").appendingPathComponent("vae.json")
+        return try JSONDecoder().decode(File.self, from: Data(contentsOf: url)).cases
+    }
+}
+
+@Suite struct VAEFixtureTests {
+    @Test(arguments: try VAEFixture.load())
+    func lossTermsAndGradientsMatchPyTorch(_ f: VAEFixture) throws {
+        let configuration = VAETestSupport.configuration(
+            cell: try #require(SentenceModelConfiguration.Cell(rawValue: f.cell)), vocabularySize: f.vocabulary,
+            latentSize: f.latent, bidirectional: f.bidirectional,
+            conditioning: try #require(SentenceModelConfiguration.Conditioning(rawValue: f.conditioning)),
+            embeddingSize: f.embedding, hiddenSize: f.hidden)
+        let model = try #require(VAETestSupport.model(.vae, configuration) as? SentenceVAE)
+        #expect(model.namedParameters().map(\.name) == f.parameterNames)
+        var tensors: [String: Tensor] = [:]
+        for (name, parameter) in model.namedParameters() {
+            tensors[name] = Tensor(try #require(f.parameters[name]), shape: parameter.shape)
+        }
+        try model.load(tensors)
+
+        let batch = SentenceBatch(sentences: f.sentences)
+        #expect(batch.steps == f.steps)
+        let input = IndexTensor(f.decoderInput, shape: [f.sentences.count, f.steps])
+        var generator = RandomGenerator(seed: 0)
+        let terms = model.lossTerms(for: batch, decoderInput: input, noise: Tensor(f.noise, shape: [f.sentences.count, f.latent]),
+                                    generator: &generator)
+        let objective = terms.objective(klWeight: f.klWeight, beta: f.beta, freeBits: f.freeBits)
+        #expect(isClose(terms.reconstruction.scalar, f.reconstruction, rtol: 1e-5, atol: 1e-4))
+        #expect(worstRatio(terms.klPerDimension[0].toArray(), f.klPerDimension, rtol: 1e-4, atol: 1e-6) <= 1)
+        #expect(isClose(objective.scalar, f.objective, rtol: 1e-5, atol: 1e-4))
+
+        model.zeroGradients()
+        objective.backward()
+        for (name, parameter) in model.namedParameters() {
+            let expected = try #require(f.gradients[name])
+            let actual = parameter.grad?.toArray() ?? Array(repeating: 0, count: parameter.count)
+            let ratio = worstRatio(actual, expected, rtol: 1e-4, atol: 1e-4)
+            #expect(ratio <= 1, "gradient of \(name) differs from PyTorch (worst ratio \(ratio))")
+        }
+    }
+}

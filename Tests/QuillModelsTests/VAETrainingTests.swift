@@ -1,0 +1,54 @@
+@testable import QuillModels
+import QuillTensor
+@testable import QuillTraining
+import Testing
+
+/// Training end to end in memory: a tiny VAE memorizes a few sentences, and batches bucket by length.
+@Suite struct VAETrainingTests {
+    static let sentences = [[4, 5, 6, 7], [8, 9, 10], [11, 12, 4, 4, 9], [7, 6, 5]]
+
+    @Test(arguments: [ModelKind.vae, .hvae])
+    func overfitsAFewSentences(kind: ModelKind) throws {
+        let configuration = SentenceModelConfiguration(cell: .lstm, vocabularySize: 13, embeddingSize: 16, hiddenSize: 32,
+                                                       latentSize: 4, levels: kind == .vae ? 1 : 2)
+        let model = VAETestSupport.model(kind, configuration, seed: 11)
+        var options = SentenceTrainingOptions()
+        options.batchSize = 4
+        options.learningRate = 1e-2
+        options.annealing = KLAnnealing(schedule: .none)
+        options.beta = 0.2
+        let task = try SentenceTrainingTask(model: model, train: Self.sentences, validation: Self.sentences,
+                                            options: options, seed: 1)
+        for step in 0..<150 { _ = try task.trainStep(step: step) }
+        model.setTraining(false)
+        let vae = model as! any LatentSentenceModel
+        var generator = RandomGenerator(seed: 0)
+        var greedy = SamplingOptions()
+        greedy.decoding = .greedy
+        greedy.maxTokens = 10
+        let means = vae.posteriorMean(vae.encode(SentenceBatch(sentences: Self.sentences)))
+        #expect(vae.decode(latents: means, options: greedy, generator: &generator) == Self.sentences)
+        let figures = try task.evaluate()
+        #expect(figures["val_loss"]! < 5)
+    }
+
+    @Test func batchesBucketByLengthAndCoverEveryEpoch() {
+        let sentences = (0..<100).map { Array(repeating: 4, count: 1 + ($0 * 7) % 23) }
+        var batches = SentenceBatches(sentences: sentences, batchSize: 8, position: .init(seed: 3))
+        #expect(batches.batchesPerEpoch == 13)
+        #expect(SentenceBatches.batchCount(sentenceCount: 100, batchSize: 8) == 13)
+        var seen = 0, padded = 0
+        for _ in 0..<13 {
+            let batch = batches.next()
+            seen += batch.batchSize
+            padded += batch.batchSize * batch.steps - batch.tokenCount
+        }
+        #expect(seen == 100)
+        #expect(padded < 100, "bucketing should leave little padding, got \(padded) padded positions")
+        let saved = batches.position
+        let next = batches.next().sentences
+        var resumed = SentenceBatches(sentences: sentences, batchSize: 8, position: saved)
+        #expect(resumed.next().sentences == next)
+        #expect(batches.position.epoch == 1)
+    }
+}

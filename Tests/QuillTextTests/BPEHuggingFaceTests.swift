@@ -1,0 +1,143 @@
+import Foundation
+import Testing
+@testable import QuillText
+
+/// The files in `Fixtures/bpe`, made by `make_fixtures.py` there.
+enum BPEFixture {
+    static var directory: URL {
+        Bundle.module.resourceURL!.appendingPathComponent("Fixtures").appendingPathComponent("bpe")
+    }
+
+    static func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+
+    static func bytes(_ name: String) throws -> [UInt8] {
+        [UInt8](try Data(contentsOf: directory.appendingPathComponent(name)))
+    }
+
+    static func text(_ name: String) throws -> String { String(decoding: try bytes(name), as: UTF8.self) }
+
+    static func decode<T: Decodable>(_ type: T.Type, from name: String) throws -> T {
+        try JSONDecoder().decode(type, from: Data(try bytes(name)))
+    }
+
+    /// The special tokens the fixtures are trained with.
+    static let specials = ["<pad>", "<unk>", "<bos>", "<eos>"]
+
+    /// Quill's tokenizer trained on the fixture corpus, as `quill_trained.tokenizer.json` was made.
+    static func trainQuill(threads: Int = 1) throws -> ByteLevelBPE {
+        try ByteLevelBPE.train(files: [path("corpus.txt")], vocabularySize: 600, specialTokens: specials,
+                               minFrequency: 2, threads: threads)
+    }
+}
+
+@Suite struct BPEHuggingFaceTests {
+    struct File: CustomTestStringConvertible, Sendable {
+        let name: String
+        let ids: String
+        var testDescription: String { name }
+    }
+
+    /// Files written by one side and read by the other, with the ids the Python package gives for `sample.txt`.
+    static let files = [
+        File(name: "hf_trained.tokenizer.json", ids: "hf_trained.ids.json"),
+        File(name: "hf_trained_legacy.tokenizer.json", ids: "hf_trained.ids.json"),
+        File(name: "quill_trained.tokenizer.json", ids: "quill_trained.ids.json"),
+    ]
+
+    @Test(arguments: files)
+    func givesThePythonPackagesIds(_ file: File) throws {
+        let tokenizer = try loadBPETokenizer(from: BPEFixture.path(file.name))
+        let sample = try BPEFixture.text("sample.txt")
+        let expected = try BPEFixture.decode([Int].self, from: file.ids)
+        #expect(tokenizer.encode(sample) == expected)
+        #expect(tokenizer.decode(expected) == sample)
+        #expect(tokenizer.vocabularySize == 600)
+        #expect(tokenizer.specialTokens == ["<pad>": 0, "<unk>": 1, "<bos>": 2, "<eos>": 3])
+    }
+
+    @Test func preSplitRuleIsReadBack() throws {
+        #expect(try loadBPETokenizer(from: BPEFixture.path("hf_trained.tokenizer.json")).preSplit == .gpt2)
+        #expect(try loadBPETokenizer(from: BPEFixture.path("quill_trained.tokenizer.json")).preSplit == .quillDefault)
+    }
+
+    /// Training is deterministic and the committed Quill file is what training gives today; on a
+    /// mismatch the fresh file is written to $TMPDIR for `make_fixtures.py quill` to take up.
+    @Test func trainingReproducesTheCommittedFile() throws {
+        let fresh = try BPEFixture.trainQuill().encoded()
+        let committed = try? BPEFixture.bytes("quill_trained.tokenizer.json")
+        if fresh != committed {
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("quill_trained.tokenizer.json")
+            try Data(fresh).write(to: path)
+            Issue.record("Training no longer reproduces quill_trained.tokenizer.json; the new file is at \(path.path).")
+        }
+    }
+
+    @Test func savedFileLoadsBackIdentical() throws {
+        let tokenizer = try BPEFixture.trainQuill()
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("bpe-save-\(UUID().uuidString).json").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try tokenizer.save(huggingFaceJSONTo: path)
+        let loaded = try loadBPETokenizer(from: path)
+        let sample = try BPEFixture.text("sample.txt")
+        #expect(loaded.encodeWithOffsets(sample) == tokenizer.encodeWithOffsets(sample))
+        #expect(try loaded.encoded() == tokenizer.encoded())
+        #expect(loaded.mergeCount == tokenizer.mergeCount)
+    }
+
+    struct BadFile: CustomTestStringConvertible, Sendable {
+        let name: String
+        let edit: @Sendable (inout [String: Any]) -> Void
+        let expected: ByteLevelBPEError
+        var testDescription: String { name }
+    }
+
+    static let badFiles: [BadFile] = [
+        BadFile(name: "WordPiece model", edit: { json in
+            var model = json["model"] as! [String: Any]
+            model["type"] = "WordPiece"
+            json["model"] = model
+        }, expected: .notBPE(source: "bad.json", modelType: "WordPiece")),
+        BadFile(name: "normalizer", edit: { json in json["normalizer"] = ["type": "NFC"] },
+                expected: .unsupportedSetting(source: "bad.json", setting: "normalizer", value: #"{"type":"NFC"}"#)),
+        BadFile(name: "other regex", edit: { json in
+            json["pre_tokenizer"] = ["type": "Sequence", "pretokenizers": [
+                ["type": "Split", "pattern": ["Regex": "\\s+"], "behavior": "Isolated", "invert": false],
+                ["type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": false]]]
+        }, expected: .unsupportedSetting(source: "bad.json", setting: "pre_tokenizer Split pattern", value: #""\\s+""#)),
+        BadFile(name: "merge outside the vocabulary", edit: { json in
+            var model = json["model"] as! [String: Any]
+            model["merges"] = [["q", "Ġzz"]]
+            json["model"] = model
+        }, expected: .mergeOutsideVocabulary(source: "bad.json", rank: 0, token: "Ġzz")),
+        BadFile(name: "three-part merge", edit: { json in
+            var model = json["model"] as! [String: Any]
+            model["merges"] = ["a b c"]
+            json["model"] = model
+        }, expected: .malformedMerge(source: "bad.json", rank: 0, text: #""a b c""#)),
+        BadFile(name: "subword prefix", edit: { json in
+            var model = json["model"] as! [String: Any]
+            model["continuing_subword_prefix"] = "##"
+            json["model"] = model
+        }, expected: .unsupportedSetting(source: "bad.json", setting: "model.continuing_subword_prefix", value: "\"##\"")),
+    ]
+
+    @Test(arguments: badFiles)
+    func rejectsWhatItCannotReproduce(_ bad: BadFile) throws {
+        var json = try JSONSerialization.jsonObject(with: Data(try BPEFixture.bytes("hf_trained.tokenizer.json"))) as! [String: Any]
+        bad.edit(&json)
+        let data = [UInt8](try JSONSerialization.data(withJSONObject: json))
+        #expect(throws: bad.expected) { try ByteLevelBPE(huggingFaceJSON: data, source: "bad.json") }
+        #expect(bad.expected.errorDescription?.contains("bad.json") == true)
+    }
+
+    @Test func missingFileNamesThePath() {
+        #expect(throws: TokenizerError.fileNotFound(path: "/nonexistent/tokenizer.json")) {
+            try loadBPETokenizer(from: "/nonexistent/tokenizer.json")
+        }
+        do {
+            _ = try loadBPETokenizer(from: "/nonexistent/tokenizer.json")
+        } catch {
+            #expect(error.localizedDescription.contains("/nonexistent/tokenizer.json"))
+        }
+    }
+}
