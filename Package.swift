@@ -53,6 +53,8 @@ let package = Package(
         .testTarget(name: "QuillTensorTests", dependencies: ["QuillTensor", "TestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "QuillREPLTests", dependencies: ["QuillREPL"]),
+        // End to end through the built `quill` executable (it must be built first: `swift build`).
+        .testTarget(name: "QuillCLITests", dependencies: ["TestSupport"]),
         .testTarget(name: "QuillTextTests", dependencies: ["QuillText"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "QuillNNTests", dependencies: ["QuillNN", "TestSupport"],

@@ -14,7 +14,8 @@ Modes, each printing one JSON object per line as `quill-bench` does:
   generate  {"name": "peer.gpt.generate", "value": ms/token, "unit": "ms/token", ...}
   recipe    nanoGPT's shakespeare_char CPU run (4x4x128, block 64, batch 12, 2000 iters,
             lr 1e-3 -> 1e-4, warmup 100, eval every 250 iters on 20 batches); prints each
-            evaluation and {"name": "peer.gpt.recipe", "val_loss": ..., "wall_s": ...}
+            evaluation and {"name": "peer.gpt.recipe", "val_loss": ..., "wall_s": ...,
+            "val_loss_full": ...}, the last over the whole validation split as `quill eval` does
 
 Usage:
   python3 Benchmarks/peers/gpt.py train --threads 1 --size small
@@ -227,8 +228,25 @@ def run_recipe(args):
         if it == max_iters:
             break
         train_step(model, optimizer, *get_batch(train, batch, block))
-    print(json.dumps(dict(name="peer.gpt.recipe", val_loss=round(losses["val"], 4),
-                          wall_s=round(time.perf_counter() - start, 1), threads=args.threads, torch=torch.__version__)))
+    wall = time.perf_counter() - start
+    print(json.dumps(dict(name="peer.gpt.recipe", val_loss=round(losses["val"], 4), wall_s=round(wall, 1),
+                          val_loss_full=round(full_validation_loss(model, val, block), 4),
+                          threads=args.threads, torch=torch.__version__)))
+
+
+@torch.no_grad()
+def full_validation_loss(model, val, block, batch=16):
+    """The mean loss over the whole validation split in consecutive windows of block + 1 tokens,
+    every position counted: what `quill eval` reports as nats_per_token."""
+    model.eval()
+    windows = (len(val) - 1) // block
+    total = 0.0
+    for first in range(0, windows, batch):
+        rows = range(first, min(first + batch, windows))
+        x = torch.stack([val[w * block:(w + 1) * block] for w in rows])
+        y = torch.stack([val[w * block + 1:(w + 1) * block + 1] for w in rows])
+        total += model(x, y)[1].item() * x.numel()
+    return total / (windows * block)
 
 
 def main():

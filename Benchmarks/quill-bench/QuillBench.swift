@@ -16,7 +16,7 @@ struct QuillBench {
         let filter = arguments.first ?? ""
         for threads in threadCounts {
             Threads.count = threads
-            for benchmark in CoreBenchmarks.all where filter.isEmpty || benchmark.name.contains(filter) {
+            for benchmark in CoreBenchmarks.all + VAEBenchmarks.all + GPTBenchmarks.all where filter.isEmpty || benchmark.name.contains(filter) {
                 benchmark.run(Reporter(threads: threads))
             }
         }

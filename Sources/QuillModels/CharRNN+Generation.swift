@@ -96,9 +96,12 @@ public final class CharRNNGenerator: TextGenerator {
 
 /// Problems building or running a char-rnn, each with the fix.
 public enum CharRNNError: Error, Equatable, LocalizedError {
+    /// The tokenizer and the model disagree on the number of ids.
     case tokenizerMismatch(tokenizerSize: Int, vocabularySize: Int)
+    /// Beam search was asked of a model that samples.
     case beamSearch
 
+    /// A one-line explanation with the fix.
     public var errorDescription: String? {
         switch self {
         case .tokenizerMismatch(let tokenizerSize, let vocabularySize):

@@ -29,10 +29,49 @@ extension GPTTextModel: CorpusEvaluating {
                            targets: IndexTensor(targets, shape: [count, length]), generator: &dropout)
             }
             total += Double(loss.scalar) * Double(count * length)
-            progress(Double(first + count) / Double(windows))
+            if (first / batch) % 16 == 15 || first + count == windows { progress(Double(first + count) / Double(windows)) }
         }
         let tokens = Double(windows * length)
         let nats = total / tokens
-        return ["nats_per_token": nats, "bits_per_token": nats / log(2), "perplexity": exp(nats), "tokens": tokens]
+        var figures = ["nats_per_token": nats, "bits_per_token": nats / log(2), "perplexity": exp(nats), "tokens": tokens]
+        if Self.isPoetryCorpus(text) {
+            let count = samples ?? 100
+            figures["poems"] = Double(count)
+            figures["regular_poem_share"] = try regularPoemShare(count: count)
+        }
+        return figures
+    }
+
+    /// The share of `count` sampled poems (one line each, temperature 0.8, seed 0) that are
+    /// regular: see ``isRegularPoem(_:)``.
+    public func regularPoemShare(count: Int) throws -> Double {
+        var options = SamplingOptions()
+        options.temperature = 0.8
+        options.maxTokens = 160
+        options.stopStrings = ["\n"]
+        var generator = RandomGenerator(seed: 0)
+        var regular = 0
+        for _ in 0..<count {
+            var poem = ""
+            try generate(prompt: "", options: options, generator: &generator) { poem += $0; return true }
+            if Self.isRegularPoem(poem) { regular += 1 }
+        }
+        return Double(regular) / Double(max(count, 1))
+    }
+
+    /// Whether `poem`, split into clauses at ， and 。, has at least two clauses, all of the same
+    /// length, and that length is 5 or 7 characters: the shape of regulated Tang verse.
+    public static func isRegularPoem(_ poem: String) -> Bool {
+        let clauses = poem.trimmingCharacters(in: .whitespacesAndNewlines)
+            .split(whereSeparator: { $0 == "，" || $0 == "。" })
+        guard clauses.count >= 2, let length = clauses.first?.count, length == 5 || length == 7 else { return false }
+        return clauses.allSatisfy { $0.count == length }
+    }
+
+    /// Whether most of the first lines of `text` are punctuated with ， and 。 (a poem per line).
+    static func isPoetryCorpus(_ text: String) -> Bool {
+        let lines = text.split(separator: "\n", maxSplits: 50).prefix(50)
+        let poems = lines.filter { $0.contains("，") && $0.contains("。") }
+        return !lines.isEmpty && poems.count * 2 > lines.count
     }
 }

@@ -51,20 +51,20 @@ extension GPT {
             var x = Tensor.embedding(tokenEmbedding, indices: IndexTensor(tokens, shape: [1, n])) + positions
             for (layer, block) in blocks.enumerated() {
                 let attention = block.attention
-                let qkv = attention.inputProjection(block.firstNorm(x))
+                let qkv = project(block.firstNorm(x), attention.inputProjection)
                 cache.append(qkv, layer: layer)
                 let visible = 0..<start + n
                 let heads = Tensor.causalAttention(query: qkv.sliced(axis: 2, range: 0..<width),
                                                    key: cache.keys[layer].sliced(axis: 1, range: visible),
                                                    value: cache.values[layer].sliced(axis: 1, range: visible),
                                                    headCount: attention.headCount)
-                x = x + attention.outputProjection(heads)
+                x = x + project(heads, attention.outputProjection)
                 let mlp = block.mlp
-                x = x + mlp.projection(mlp.expansion(block.secondNorm(x)).exactGELU())
+                x = x + project(project(block.secondNorm(x), mlp.expansion).exactGELU(), mlp.projection)
             }
             cache.advance(by: n)
-            let last = finalNorm(x.sliced(axis: 1, range: n - 1..<n).reshaped(to: [1, width]))
-            return last.matmul(tokenEmbedding.transposed()).reshaped(to: [configuration.vocabularySize])
+            let last = finalNorm(x.sliced(axis: 1, range: n - 1..<n).reshaped(to: [1, 1, width]))
+            return project(last, Linear(weight: tokenEmbedding, bias: nil)).reshaped(to: [configuration.vocabularySize])
         }
     }
 
@@ -94,6 +94,21 @@ extension GPT {
             }
         }
     }
+}
+
+/// `linear` applied to `x` [1, n, in] → [1, n, out] straight through BLAS, which turns a one-row
+/// product into a matrix-vector product (`Tensor.matmul`'s sgemm would repack the whole weight
+/// matrix for every generated token).
+private func project(_ x: Tensor, _ linear: Linear) -> Tensor {
+    let input = x.isContiguous ? x : x.copy()
+    let (rows, inputSize, outputSize) = (x.shape[1], x.shape[2], linear.weight.shape[0])
+    let out = Tensor(uninitializedShape: [1, rows, outputSize])
+    if let bias = linear.bias {
+        for row in 0..<rows { (out.data + row * outputSize).update(from: bias.data, count: outputSize) }
+    }
+    BLAS.gemm(transposeB: true, m: rows, n: outputSize, k: inputSize, a: input.data, lda: inputSize,
+              b: linear.weight.data, ldb: inputSize, beta: linear.bias == nil ? 0 : 1, c: out.data, ldc: outputSize)
+    return out
 }
 
 /// A GPT with its tokenizer: what `quill sample`, `quill eval` and the REPL work with.

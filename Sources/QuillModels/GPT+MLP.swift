@@ -37,16 +37,17 @@ extension Tensor {
         let out = Tensor(uninitializedShape: shape)
         let x = UnsafePointer(input.data), y = out.data
         parallelFor(count, grain: 1 << 15) { range in
-            forEachLanes(range, x, y) { v, _ in v * normalCDF(v) }
+            forEachLanes(range, x, y) { v, _ in v * normalCDF(v, gaussian: exponential(v * v * Lanes(repeating: -0.5))) }
         }
         if Tape.needsRecord(self) {
             Tape.record(out) { g in
                 let dx = self.gradientPointer(), dy = UnsafePointer(g.data)
                 parallelFor(self.count, grain: 1 << 15) { range in
                     forEachLanes(range, x, dx, dy) { v, accumulated, upstream in
-                        // d/dx x·Φ(x) = Φ(x) + x·φ(x).
-                        let density = exponential(v * v * Lanes(repeating: -0.5)) * Lanes(repeating: 0.398_942_28)
-                        return accumulated + upstream * (normalCDF(v) + v * density)
+                        // d/dx x·Φ(x) = Φ(x) + x·φ(x); Φ and φ share the factor e^(−x²/2).
+                        let gaussian = exponential(v * v * Lanes(repeating: -0.5))
+                        let derivative = normalCDF(v, gaussian: gaussian) + v * gaussian * Lanes(repeating: 0.398_942_28)
+                        return accumulated + upstream * derivative
                     }
                 }
             }
@@ -88,9 +89,10 @@ private func forEachLanes(_ range: Range<Int>, _ x: UnsafePointer<Float>, _ out:
 /// Φ(x) = (1 + erf(x/√2))/2 with erf from Abramowitz & Stegun 7.1.26 (|error| ≤ 1.5e-7).
 ///
 /// The formula gives erfc(|z|) = poly(t)·e^(−z²) directly, so Φ of a negative x is computed
-/// without the cancellation of 1 + erf.
+/// without the cancellation of 1 + erf. `gaussian` is e^(−x²/2) = e^(−z²), which the caller
+/// shares with the density φ.
 @inline(__always)
-private func normalCDF(_ x: Lanes) -> Lanes {
+private func normalCDF(_ x: Lanes, gaussian: Lanes) -> Lanes {
     let z = x.replacing(with: -x, where: x .< 0) * Lanes(repeating: 0.707_106_78)
     let t = 1 / (Lanes(repeating: 1) + Lanes(repeating: 0.327_591_1) * z)
     var poly = Lanes(repeating: 1.061_405_429)
@@ -98,7 +100,7 @@ private func normalCDF(_ x: Lanes) -> Lanes {
     poly = poly * t + Lanes(repeating: 1.421_413_741)
     poly = poly * t + Lanes(repeating: -0.284_496_736)
     poly = poly * t + Lanes(repeating: 0.254_829_592)
-    let halfComplement = Lanes(repeating: 0.5) * poly * t * exponential(-(z * z))
+    let halfComplement = Lanes(repeating: 0.5) * poly * t * gaussian
     return halfComplement.replacing(with: Lanes(repeating: 1) - halfComplement, where: x .>= 0)
 }
 

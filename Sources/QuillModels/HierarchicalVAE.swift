@@ -38,7 +38,7 @@ public final class HierarchicalVAE: LatentSentenceModel {
         let c = configuration, width = c.hiddenSize, z = c.latentSize
         self.configuration = c
         self.tokenizer = tokenizer
-        embedding = Tensor.normal([c.vocabularySize, c.embeddingSize], using: &generator, requiresGrad: true)
+        embedding = configuration.makeEmbedding(generator: &generator)
         encoder = SentenceEncoder(configuration: c, generator: &generator)
         var up: [Linear] = [], estimate: [Linear] = [], priorHidden: [Linear] = [], prior: [Linear] = []
         for level in 0..<c.levels {
@@ -50,7 +50,7 @@ public final class HierarchicalVAE: LatentSentenceModel {
             }
         }
         (self.up, self.estimate, self.priorHidden, self.prior) = (up, estimate, priorHidden, prior)
-        decoder = SentenceDecoder(configuration: c, latentSize: c.decoderLatentSize, generator: &generator)
+        decoder = SentenceDecoder(configuration: c, latentSize: c.decoderLatentSize, embedding: embedding, generator: &generator)
     }
 
     /// Every parameter under its checkpoint name.

@@ -15,13 +15,14 @@ final class SentenceDecoder {
     let rnn: any RecurrentLayer
     /// `latent_to_state.*`: z [B, Z] → initial state [B, H] (GRU) or [B, 2H] (LSTM: h₀ then c₀).
     let latentToState: Linear?
-    /// `output.weight` [V, H].
+    /// `output.weight` [V, H], or the embedding itself when tied.
     let outputWeight: Tensor
     /// `output.bias` [V].
     let outputBias: Tensor
 
-    /// Creates the layers with PyTorch's initialization.
-    init(configuration c: SentenceModelConfiguration, latentSize: Int, generator: inout RandomGenerator) {
+    /// Creates the layers with PyTorch's initialization; with `configuration.tiesEmbeddings` the
+    /// output layer's weight is `embedding` [V, E].
+    init(configuration c: SentenceModelConfiguration, latentSize: Int, embedding: Tensor, generator: inout RandomGenerator) {
         configuration = c
         self.latentSize = latentSize
         let concatenates = latentSize > 0 && c.conditioning == .concat
@@ -37,15 +38,16 @@ final class SentenceDecoder {
             latentToState = nil
         }
         let output = Linear(inputSize: c.hiddenSize, outputSize: c.vocabularySize, generator: &generator)
-        outputWeight = output.weight
+        outputWeight = c.tiesEmbeddings ? embedding : output.weight
         outputBias = output.bias!
     }
 
-    /// The parameters under PyTorch-peer names: `decoder.*`, `latent_to_state.*`, `output.*`.
+    /// The parameters under the PyTorch peer's names, in its order: `latent_to_state.*`,
+    /// `decoder.*`, `output.*`.
     func namedParameters() -> [(name: String, tensor: Tensor)] {
-        prefixed("decoder", rnn.namedParameters())
-            + (latentToState.map { prefixed("latent_to_state", $0.namedParameters()) } ?? [])
-            + [("output.weight", outputWeight), ("output.bias", outputBias)]
+        (latentToState.map { prefixed("latent_to_state", $0.namedParameters()) } ?? [])
+            + prefixed("decoder", rnn.namedParameters())
+            + (configuration.tiesEmbeddings ? [] : [("output.weight", outputWeight)]) + [("output.bias", outputBias)]
     }
 
     /// The initial state for `latent` [B, Z]; nil (zeros) without a latent or with `.concat`.

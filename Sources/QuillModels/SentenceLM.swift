@@ -29,9 +29,8 @@ public final class SentenceLM: SentenceModel, TextGenerator, CorpusEvaluating {
         precondition(configuration.problem(for: .lm) == nil, configuration.problem(for: .lm)!)
         self.configuration = configuration
         self.tokenizer = tokenizer
-        embedding = Tensor.normal([configuration.vocabularySize, configuration.embeddingSize], using: &generator,
-                                  requiresGrad: true)
-        decoder = SentenceDecoder(configuration: configuration, latentSize: 0, generator: &generator)
+        embedding = configuration.makeEmbedding(generator: &generator)
+        decoder = SentenceDecoder(configuration: configuration, latentSize: 0, embedding: embedding, generator: &generator)
     }
 
     /// Every parameter under the VAE's names for the same tensors.

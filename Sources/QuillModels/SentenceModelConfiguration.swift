@@ -1,3 +1,5 @@
+import QuillTensor
+
 /// The sizes and choices of a sentence model: the VAE, the hierarchical VAE and the LSTM LM
 /// baseline share one configuration, so the baseline is the VAE's decoder with no latent.
 public struct SentenceModelConfiguration: Codable, Equatable, Sendable {
@@ -42,18 +44,21 @@ public struct SentenceModelConfiguration: Codable, Equatable, Sendable {
     public var decoderLatents: DecoderLatents
     /// Dropout on embeddings and on the decoder's outputs while training (`--dropout`).
     public var dropout: Float
+    /// Whether the output layer reuses the embedding as its weight (`--tie-embeddings`; Press &
+    /// Wolf 2017), which needs `embeddingSize == hiddenSize`.
+    public var tiesEmbeddings: Bool
 
     enum CodingKeys: String, CodingKey {
         case cell, vocabularySize = "vocab_size", embeddingSize = "embedding_size", hiddenSize = "hidden_size"
         case latentSize = "latent_size", levels, isBidirectional = "bidirectional", conditioning
-        case decoderLatents = "decoder_latents", dropout
+        case decoderLatents = "decoder_latents", dropout, tiesEmbeddings = "tie_embeddings"
     }
 
     /// Creates a configuration; the defaults are texar's PTB VAE sizes (hidden 256, z 32).
     public init(cell: Cell = .lstm, vocabularySize: Int, embeddingSize: Int = 256, hiddenSize: Int = 256,
                 latentSize: Int = 32, levels: Int = 1, isBidirectional: Bool = false,
                 conditioning: Conditioning = .initialState, decoderLatents: DecoderLatents = .lowest,
-                dropout: Float = 0) {
+                dropout: Float = 0, tiesEmbeddings: Bool = false) {
         self.cell = cell
         self.vocabularySize = vocabularySize
         self.embeddingSize = embeddingSize
@@ -64,6 +69,16 @@ public struct SentenceModelConfiguration: Codable, Equatable, Sendable {
         self.conditioning = conditioning
         self.decoderLatents = decoderLatents
         self.dropout = dropout
+        self.tiesEmbeddings = tiesEmbeddings
+    }
+
+
+    /// The shared embedding [V, E], initialized as PyTorch's `nn.Embedding` (N(0, 1)), or from
+    /// U(−0.1, 0.1) when it doubles as the output layer, whose logits N(0, 1) rows would make huge.
+    func makeEmbedding(generator: inout RandomGenerator) -> Tensor {
+        let shape = [vocabularySize, embeddingSize]
+        return tiesEmbeddings ? Tensor.uniform(shape, low: -0.1, high: 0.1, using: &generator, requiresGrad: true)
+            : Tensor.normal(shape, using: &generator, requiresGrad: true)
     }
 
     /// The width of the latent vector the decoder reads: 0 for the LM.
@@ -80,6 +95,9 @@ public struct SentenceModelConfiguration: Codable, Equatable, Sendable {
         if vocabularySize < 5 { return "the vocabulary has \(vocabularySize) ids; it needs the 4 specials and at least one word" }
         if embeddingSize < 1 || hiddenSize < 1 { return "--embedding-size and --hidden-size must be positive" }
         if !(dropout >= 0 && dropout < 1) { return "--dropout \(dropout) is not in [0, 1)" }
+        if tiesEmbeddings && embeddingSize != hiddenSize {
+            return "--tie-embeddings needs --embedding-size equal to --hidden-size, got \(embeddingSize) and \(hiddenSize)"
+        }
         switch kind {
         case .lm:
             if levels != 0 { return "an LM has no latent levels" }

@@ -30,12 +30,12 @@ public final class SentenceVAE: LatentSentenceModel {
         precondition(configuration.problem(for: .vae) == nil, configuration.problem(for: .vae)!)
         self.configuration = configuration
         self.tokenizer = tokenizer
-        embedding = Tensor.normal([configuration.vocabularySize, configuration.embeddingSize], using: &generator,
-                                  requiresGrad: true)
+        embedding = configuration.makeEmbedding(generator: &generator)
         encoder = SentenceEncoder(configuration: configuration, generator: &generator)
         posterior = Linear(inputSize: configuration.encoderFeatureSize, outputSize: 2 * configuration.latentSize,
                            generator: &generator)
-        decoder = SentenceDecoder(configuration: configuration, latentSize: configuration.latentSize, generator: &generator)
+        decoder = SentenceDecoder(configuration: configuration, latentSize: configuration.latentSize, embedding: embedding,
+                                  generator: &generator)
     }
 
     /// Every parameter under the peer's names.

@@ -154,7 +154,11 @@ func addColumnSums(_ matrix: UnsafePointer<Float>, rows: Int, columns: Int, into
 func rowLogSumExp(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
     var m = SIMD8<Float>(repeating: -.infinity)
     var i = 0
-    while i + 8 <= n { m = pointwiseMax(m, loadVector(x + i)); i += 8 }
+    while i + 8 <= n {
+        let v = loadVector(x + i)
+        m.replace(with: v, where: v .> m)  // pointwiseMax is generic and not inlined here
+        i += 8
+    }
     var maximum = m.max()
     while i < n { maximum = max(maximum, x[i]); i += 1 }
     let shift = SIMD8<Float>(repeating: maximum)

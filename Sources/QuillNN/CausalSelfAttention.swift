@@ -37,10 +37,12 @@ public final class CausalSelfAttention: Module {
         return outputProjection(heads).dropout(probability: dropoutProbability, isTraining: isTraining, using: &generator)
     }
 
+    /// `c_attn.weight`, `c_attn.bias`, `c_proj.weight`, `c_proj.bias` (biases when present), as nanoGPT names them.
     public func namedParameters() -> [(name: String, tensor: Tensor)] {
         prefixed("c_attn", inputProjection.namedParameters()) + prefixed("c_proj", outputProjection.namedParameters())
     }
 
+    /// Switches dropout on (training) or off.
     public func setTraining(_ training: Bool) { isTraining = training }
 }
 

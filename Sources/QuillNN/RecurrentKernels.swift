@@ -50,15 +50,17 @@ func isActive(_ lengths: UnsafePointer<Int>?, row: Int, time: Int) -> Bool {
     return time < lengths[row]
 }
 
-/// tanh for eight lanes as (1 − e^(−2x)) / (1 + e^(−2x)); `vectorExp` clamps its argument, so
-/// large |x| gives ±1 rather than inf/inf.
+/// tanh for eight lanes as ±(1 − e^(−2|x|)) / (1 + e^(−2|x|)): the exponent is never positive,
+/// so large |x| (an LSTM cell state of −60, say) gives ±1, never inf/inf (`vectorExp(88.7)` is inf).
 ///
 /// Written here because the compiler declines to inline QuillTensor's `vectorTanh` across the
 /// module boundary, and a call per eight lanes costs more than the arithmetic.
 @inline(__always)
 func tanhLanes(_ x: SIMD8<Float>) -> SIMD8<Float> {
-    let e = vectorExp(SIMD8<Float>(repeating: -2) * x)
-    return (SIMD8<Float>(repeating: 1) - e) / (SIMD8<Float>(repeating: 1) + e)
+    let magnitude = x.replacing(with: -x, where: x .< 0)
+    let e = vectorExp(SIMD8<Float>(repeating: -2) * magnitude)
+    let t = (SIMD8<Float>(repeating: 1) - e) / (SIMD8<Float>(repeating: 1) + e)
+    return t.replacing(with: -t, where: x .< 0)
 }
 
 /// Runs `body` on contiguous blocks of the rows 0..<count, one block per thread (``Threads/count``)

@@ -38,7 +38,17 @@ public final class BufferPool: @unchecked Sendable {
 
     init() { pthread_mutex_init(&lock, nil) }
 
-    func take(_ count: Int) -> UnsafeMutablePointer<Float> {
+    /// The buffer size a request for `count` floats is served from: sizes above 4,096 round up
+    /// to one of 8 classes per power of two (at most 12.5% slack), so variable shapes (sentence
+    /// batches of every length) reuse buffers instead of caching one per exact size.
+    static func sizeClass(_ count: Int) -> Int {
+        guard count > 4096 else { return count }
+        let step = 1 << (Int.bitWidth - count.leadingZeroBitCount - 4)
+        return (count + step - 1) & ~(step - 1)
+    }
+
+    func take(_ requested: Int) -> UnsafeMutablePointer<Float> {
+        let count = Self.sizeClass(requested)
         pthread_mutex_lock(&lock)
         if var list = free[count], let p = list.popLast() {
             free[count] = list
@@ -57,7 +67,8 @@ public final class BufferPool: @unchecked Sendable {
         return raw.bindMemory(to: Float.self, capacity: max(count, 1))
     }
 
-    func give(_ pointer: UnsafeMutablePointer<Float>, count: Int) {
+    func give(_ pointer: UnsafeMutablePointer<Float>, count requested: Int) {
+        let count = Self.sizeClass(requested)
         pthread_mutex_lock(&lock)
         if cachedBytes + count * 4 <= maxCachedBytes {
             free[count, default: []].append(pointer)

@@ -33,14 +33,21 @@ struct BPETrainer: ~Copyable {
     private var pairs = BPEPairTable(capacity: 1 << 16)
     private var pairKeys: [UInt64] = []
     private var pairCounts: [Int] = []
-    private var pairWords: [[Int32]] = []
-    private var pairStamps: [Int32] = []
-    private var touched: [Int32] = []
+    /// The words that may hold each pair: the first inline (-1 for none), the rest in
+    /// `pairMoreWords`, so the many pairs seen in one word cost no allocation.
+    private var pairFirstWord: [Int32] = []
+    private var pairMoreWords: [[Int32]] = []
     private var queue: [Candidate] = []
     private var stamp: Int32 = 0
+    /// The fewest occurrences worth merging. Counts of existing pairs only fall, so a pair
+    /// below it is never queued and its word list is dropped: on text with many rare pairs
+    /// (unsegmented Chinese), most pairs then cost only their count.
+    private let minFrequency: Int
 
-    /// Sets up training on the distinct pre-tokens in `counter`; byte b gets id `firstByteId + b`.
-    init(counter: borrowing BPEPreTokenCounter, firstByteId: Int32) {
+    /// Sets up training on the distinct pre-tokens in `counter`; byte b gets id `firstByteId + b`,
+    /// and only pairs occurring at least `minFrequency` times are merged.
+    init(counter: borrowing BPEPreTokenCounter, firstByteId: Int32, minFrequency: Int) {
+        self.minFrequency = max(1, minFrequency)
         var size = 0
         for index in 0..<counter.words.count {
             let length = counter.words.withKey(index) { $0.count }
@@ -64,31 +71,32 @@ struct BPETrainer: ~Copyable {
                 offset += Self.headerSize + key.count
             }
         }
-        touched = []
-        queue = pairCounts.indices.filter { pairCounts[$0] > 0 }
-            .map { Candidate(count: pairCounts[$0], key: pairKeys[$0]) }
+        for p in pairCounts.indices {
+            if pairCounts[p] >= self.minFrequency {
+                queue.append(Candidate(count: pairCounts[p], key: pairKeys[p]))
+            } else {
+                forget(p)
+            }
+        }
         for i in stride(from: queue.count / 2 - 1, through: 0, by: -1) { siftDown(i) }
     }
 
     deinit { words.deallocate() }
 
-    /// Learns merges until `maxMerges` are found or the best pair occurs fewer than `minFrequency` times.
+    /// Learns merges until `maxMerges` are found or no pair occurs `minFrequency` times.
     ///
     /// `tokens` holds the bytes of every id so far; each merge appends its token, whose id is
     /// its index. A merge whose token would be in `reserved` is skipped. Returns the rules
     /// (left, right, result) in order.
-    mutating func learn(
-        maxMerges: Int, minFrequency: Int, tokens: inout [[UInt8]], reserved: Set<[UInt8]>
-    ) -> [(Int32, Int32, Int32)] {
+    mutating func learn(maxMerges: Int, tokens: inout [[UInt8]], reserved: Set<[UInt8]>) -> [(Int32, Int32, Int32)] {
         var rules: [(Int32, Int32, Int32)] = []
         while rules.count < maxMerges, let best = popBest() {
             let pair = Int(pairs.index(of: best.key))
             let current = pairCounts[pair]
             if current != best.count {
-                if current > 0 { push(Candidate(count: current, key: best.key)) }
+                if current >= minFrequency { push(Candidate(count: current, key: best.key)) } else { forget(pair) }
                 continue
             }
-            if current < max(1, minFrequency) { break }
             let left = Int32(truncatingIfNeeded: best.key >> 32)
             let right = Int32(truncatingIfNeeded: best.key)
             let merged = tokens[Int(left)] + tokens[Int(right)]
@@ -102,18 +110,29 @@ struct BPETrainer: ~Copyable {
     }
 
     /// Rewrites every word holding `left right` to hold `result`, updating the pair counts.
+    ///
+    /// The pairs whose counts rise are exactly the pairs with `result`, all new, so the ones
+    /// to queue are those numbered from `pairKeys.count` at the start.
     private mutating func apply(pair: Int, left: Int32, right: Int32, result: Int32) {
         stamp += 1
-        touched.removeAll(keepingCapacity: true)
-        let candidates = pairWords[pair]
-        pairWords[pair] = []
-        for word in candidates where words[Int(word) + 1] != stamp {
+        let firstNewPair = pairKeys.count
+        let first = pairFirstWord[pair]
+        let more = pairMoreWords[pair]
+        forget(pair)
+        for word in CollectionOfOne(first) + more where word >= 0 && words[Int(word) + 1] != stamp {
             words[Int(word) + 1] = stamp
             merge(in: word, pair: pair, left: left, right: right, result: result)
         }
-        for p in touched where pairCounts[Int(p)] > 0 {
-            push(Candidate(count: pairCounts[Int(p)], key: pairKeys[Int(p)]))
+        for p in firstNewPair..<pairKeys.count {
+            if pairCounts[p] >= minFrequency { push(Candidate(count: pairCounts[p], key: pairKeys[p])) } else { forget(p) }
         }
+    }
+
+    /// Drops the word list of `pair`.
+    @inline(__always)
+    private mutating func forget(_ pair: Int) {
+        pairFirstWord[pair] = -1
+        pairMoreWords[pair] = []
     }
 
     /// Merges each occurrence of `left right` (pair number `pair`) in one word, left to right,
@@ -159,14 +178,18 @@ struct BPETrainer: ~Copyable {
         if inserted {
             pairKeys.append(key)
             pairCounts.append(0)
-            pairWords.append([])
-            pairStamps.append(-1)
+            pairFirstWord.append(-1)
+            pairMoreWords.append([])
         }
         pairCounts[p] += delta
-        if word >= 0 && pairWords[p].last != word { pairWords[p].append(word) }
-        if delta > 0 && pairStamps[p] != stamp {
-            pairStamps[p] = stamp
-            touched.append(index)
+        // A pair no word holds any more needs no word list (its count only rises again if a
+        // later step in this merge creates it anew, which lists the word afresh).
+        if pairCounts[p] == 0 { forget(p) }
+        guard word >= 0 else { return }
+        if pairFirstWord[p] < 0 {
+            pairFirstWord[p] = word
+        } else if (pairMoreWords[p].last ?? pairFirstWord[p]) != word {
+            pairMoreWords[p].append(word)
         }
     }
 

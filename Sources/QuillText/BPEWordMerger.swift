@@ -9,7 +9,7 @@ struct BPEWordMerger {
     var ids: [Int32] = []
     /// Byte offset (in the word) where each symbol starts.
     var starts: [Int32] = []
-    private var ranks: [Int32] = []
+    private var rules: [UInt64] = []
     private var next: [Int32] = []
     private var previous: [Int32] = []
     private var heap: [UInt64] = []
@@ -37,30 +37,27 @@ struct BPEWordMerger {
 
     private mutating func scanMerge(_ merges: BPEMerges) {
         var n = ids.count
-        ranks.removeAll(keepingCapacity: true)
-        ranks.append(contentsOf: repeatElement(0, count: n - 1))
+        rules.removeAll(keepingCapacity: true)
+        rules.append(contentsOf: repeatElement(0, count: n - 1))
         ids.withUnsafeMutableBufferPointer { ids in
             starts.withUnsafeMutableBufferPointer { starts in
-                ranks.withUnsafeMutableBufferPointer { ranks in
-                    let ids = ids.baseAddress!, starts = starts.baseAddress!, ranks = ranks.baseAddress!
-                    @inline(__always) func rank(_ i: Int) -> Int32 {
-                        merges.rule(ids[i], ids[i + 1])?.rank ?? Int32.max
-                    }
-                    for i in 0..<(n - 1) { ranks[i] = rank(i) }
+                rules.withUnsafeMutableBufferPointer { rules in
+                    let ids = ids.baseAddress!, starts = starts.baseAddress!, rules = rules.baseAddress!
+                    for i in 0..<(n - 1) { rules[i] = merges.packedRule(ids[i], ids[i + 1]) }
                     while n > 1 {
-                        // Lowest rank first, then the leftmost pair with it.
-                        var bestRank = Int32.max
-                        for i in 0..<(n - 1) { bestRank = min(bestRank, ranks[i]) }
-                        if bestRank == Int32.max { break }
-                        var best = 0
-                        while ranks[best] != bestRank { best += 1 }
-                        ids[best] = merges.rule(ids[best], ids[best + 1])!.result
-                        (ids + best + 1).update(from: ids + best + 2, count: n - best - 2)
-                        (starts + best + 1).update(from: starts + best + 2, count: n - best - 2)
-                        (ranks + best).update(from: ranks + best + 1, count: n - best - 2)
+                        // The lowest rank (packed rules compare by rank), then the leftmost pair with it.
+                        var best = rules[0]
+                        for i in 1..<(n - 1) { best = min(best, rules[i]) }
+                        if best == BPEMerges.none { break }
+                        var at = 0
+                        while rules[at] != best { at += 1 }
+                        ids[at] = Int32(truncatingIfNeeded: best)
+                        (ids + at + 1).update(from: ids + at + 2, count: n - at - 2)
+                        (starts + at + 1).update(from: starts + at + 2, count: n - at - 2)
+                        (rules + at).update(from: rules + at + 1, count: n - at - 2)
                         n -= 1
-                        if best > 0 { ranks[best - 1] = rank(best - 1) }
-                        if best < n - 1 { ranks[best] = rank(best) }
+                        if at > 0 { rules[at - 1] = merges.packedRule(ids[at - 1], ids[at]) }
+                        if at < n - 1 { rules[at] = merges.packedRule(ids[at], ids[at + 1]) }
                     }
                 }
             }

@@ -3,9 +3,9 @@ import Dispatch
 extension ByteLevelBPE {
     /// The ids of `bytes`, encoded on up to `threads` threads; the same ids as one thread gives.
     ///
-    /// For corpora: inputs of at least 2 MB are cut into `threads` chunks at line starts
-    /// (where the pre-split is known to break, so the ids cannot change), each encoded by its own
-    /// `Encoder`. Ids are `Int32` to halve the memory of a large corpus.
+    /// For corpora: inputs of at least 2 MB are cut into `threads` chunks, at line starts where
+    /// possible and always where the pre-split is known to break (so the ids cannot change),
+    /// each encoded by its own `Encoder`. Ids are `Int32` to halve the memory of a large corpus.
     public func encode(bytes: UnsafeBufferPointer<UInt8>, threads: Int = 1) -> [Int32] {
         encode(bytes: bytes, threads: threads, minimumChunkBytes: Self.minimumChunkBytes)
     }

@@ -15,6 +15,7 @@ extension ByteLevelBPE {
         texts: [String], vocabularySize: Int, specialTokens: [String] = [], minFrequency: Int = 2,
         preSplit: ByteLevelPreSplit = .quillDefault, threads: Int = 2
     ) throws -> ByteLevelBPE {
+        _ = try specialIds(specialTokens, vocabularySize: vocabularySize)
         var counter = BPEPreTokenCounter(rule: preSplit)
         for var text in texts {
             text.withUTF8 { counter.add($0, threads: threads) }
@@ -32,6 +33,7 @@ extension ByteLevelBPE {
         files paths: [String], vocabularySize: Int, specialTokens: [String] = [], minFrequency: Int = 2,
         preSplit: ByteLevelPreSplit = .quillDefault, threads: Int = 2
     ) throws -> ByteLevelBPE {
+        _ = try specialIds(specialTokens, vocabularySize: vocabularySize)
         var counter = BPEPreTokenCounter(rule: preSplit)
         for path in paths {
             try counter.addFile(path, threads: threads)
@@ -40,29 +42,37 @@ extension ByteLevelBPE {
                          minFrequency: minFrequency)
     }
 
-    /// Learns merges from counted pre-tokens and assembles the tokenizer.
-    ///
-    /// No merge may produce a token spelled like a special token (say "<unk>" in a corpus that
-    /// contains it): a `tokenizer.json` vocabulary maps each spelling to one id, and the special
-    /// must keep its own.
-    static func train(
-        counter: BPEPreTokenCounter, vocabularySize: Int, specialTokens: [String], minFrequency: Int
-    ) throws -> ByteLevelBPE {
-        var specialIds: [String: Int] = [:]
+    /// The ids of `specialTokens` (0, 1, ... in order), checked against `vocabularySize`.
+    static func specialIds(_ specialTokens: [String], vocabularySize: Int) throws -> [String: Int] {
+        var ids: [String: Int] = [:]
         for token in specialTokens {
-            guard !token.isEmpty, specialIds[token] == nil else { throw ByteLevelBPEError.invalidSpecialToken(token) }
-            specialIds[token] = specialIds.count
+            guard !token.isEmpty, ids[token] == nil else { throw ByteLevelBPEError.invalidSpecialToken(token) }
+            ids[token] = ids.count
         }
         let minimum = specialTokens.count + 256
         guard vocabularySize >= minimum else {
             throw ByteLevelBPEError.vocabularyTooSmall(requested: vocabularySize, minimum: minimum)
         }
+        return ids
+    }
+
+    /// Learns merges from counted pre-tokens and assembles the tokenizer.
+    ///
+    /// No merge may produce a token spelled like a special token (say "<unk>" in a corpus that
+    /// contains it): a `tokenizer.json` vocabulary maps each spelling to one id, and the special
+    /// must keep its own. The counter is consumed so its tables can go before merging starts.
+    static func train(
+        counter: consuming BPEPreTokenCounter, vocabularySize: Int, specialTokens: [String], minFrequency: Int
+    ) throws -> ByteLevelBPE {
+        let specialIds = try specialIds(specialTokens, vocabularySize: vocabularySize)
         var tokens: [[UInt8]] = specialTokens.map { Array($0.utf8) }
         for byte in 0...255 { tokens.append([UInt8(byte)]) }
         let reserved = Set(specialTokens.compactMap { ByteLevelAlphabet.bytes(ofSpelling: $0) })
-        var trainer = BPETrainer(counter: counter, firstByteId: Int32(specialTokens.count))
+        let rule = counter.rule
+        var trainer = BPETrainer(counter: counter, firstByteId: Int32(specialTokens.count), minFrequency: minFrequency)
+        _ = consume counter
         let rules = trainer.learn(
-            maxMerges: vocabularySize - minimum, minFrequency: minFrequency, tokens: &tokens, reserved: reserved)
-        return ByteLevelBPE(tokens: tokens, specialIds: specialIds, merges: rules, preSplit: counter.rule)
+            maxMerges: vocabularySize - tokens.count, tokens: &tokens, reserved: reserved)
+        return ByteLevelBPE(tokens: tokens, specialIds: specialIds, merges: rules, preSplit: rule)
     }
 }

@@ -36,7 +36,7 @@ public struct ByteLevelBPE: Tokenizer {
     let compatibility: Compatibility
 
     /// Hugging Face model settings Quill honours when reading a file, with their defaults.
-    struct Compatibility: Sendable, Equatable {
+    struct Compatibility: Sendable {
         /// Prepend one space to text that does not start with one (`add_prefix_space`).
         var addsPrefixSpace = false
         /// The id bytes missing from the vocabulary become (`unk_token`); else they are dropped.

@@ -1,5 +1,5 @@
 /// Any JSON value, for the small pipeline stages of a `tokenizer.json` whose shape varies by `type`.
-enum HuggingFaceJSONValue: Codable, Equatable {
+enum HuggingFaceJSONValue: Decodable, Equatable {
     case null
     case bool(Bool)
     case number(Double)
@@ -22,19 +22,6 @@ enum HuggingFaceJSONValue: Codable, Equatable {
             self = .array(value)
         } else {
             self = .object(try container.decode([String: HuggingFaceJSONValue].self))
-        }
-    }
-
-    /// Encodes the value as it was read.
-    func encode(to encoder: Encoder) throws {
-        var container = encoder.singleValueContainer()
-        switch self {
-        case .null: try container.encodeNil()
-        case .bool(let value): try container.encode(value)
-        case .number(let value): try container.encode(value)
-        case .string(let value): try container.encode(value)
-        case .array(let value): try container.encode(value)
-        case .object(let value): try container.encode(value)
         }
     }
 

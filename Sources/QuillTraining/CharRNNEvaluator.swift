@@ -54,7 +54,10 @@ public final class CharRNNEvaluator: CorpusEvaluating {
                 let (logits, next) = model(batch.inputs, state: state)
                 total += Double(logits.crossEntropy(targets: batch.targets, reduction: .sum).scalar)
                 state = next
-                progress(Double(index + 1) / Double(batches.count))
+                // Whole percents only: a progress line per batch would flood a log.
+                if (index + 1) * 100 / batches.count != index * 100 / batches.count {
+                    progress(Double(index + 1) / Double(batches.count))
+                }
             }
         }
         return total / Double(streams.evaluatedTokenCount)

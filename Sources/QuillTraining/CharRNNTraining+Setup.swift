@@ -117,7 +117,7 @@ extension CharRNNTrainingTask {
         }
         let task = CharRNNTrainingTask(model: model, tokenizer: tokenizer, options: state.options, optimizer: optimizer,
                                        trainingStreams: streams, validationStreams: data.validationStreams(options: state.options),
-                                       carriedState: carried)
+                                       carriedState: carried, previousElapsed: state.progress.elapsedSeconds)
         return (task, state.progress)
     }
 }

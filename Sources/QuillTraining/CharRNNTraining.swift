@@ -19,6 +19,10 @@ public struct CharRNNTrainingOptions: Codable, Equatable, Sendable {
     public var validationFraction = 0.1
     /// Whether invalid UTF-8 in the corpus is read as U+FFFD instead of stopping.
     public var replacesInvalidUTF8 = false
+    /// When set, a cosine ``schedule`` decays over this many seconds of training instead of
+    /// over steps, so a run bounded only by `--time` ends annealed however fast the machine is.
+    /// The rate then depends on the clock, so a resumed run is not bit-identical.
+    public var decayTime: Double?
 
     /// Options with char-rnn's defaults.
     public init() {}
@@ -26,6 +30,7 @@ public struct CharRNNTrainingOptions: Codable, Equatable, Sendable {
     enum CodingKeys: String, CodingKey {
         case batchSize = "batch_size", sequenceLength = "seq_len", schedule, gradientClip = "grad_clip"
         case validationFraction = "valid_fraction", replacesInvalidUTF8 = "replace_invalid_utf8"
+        case decayTime = "decay_time_s"
     }
 }
 
@@ -62,12 +67,18 @@ public final class CharRNNTrainingTask: TrainingTask {
     /// The state the last batch ended in [layers, B, H], detached: the next batch starts from it.
     var carriedState: RecurrentState?
 
+    /// The training time of earlier sessions of this run, in seconds (for ``CharRNNTrainingOptions/decayTime``).
+    let previousElapsed: Double
+    /// When this session's first step started.
+    private var sessionStart: Date?
+
     /// The key prefix of the carried state in a checkpoint's optimizer section.
     static let carriedStatePrefix = "stream."
 
     /// Creates a task; `optimizer` must hold `model`'s parameters.
     init(model: CharRNN, tokenizer: any Tokenizer, options: CharRNNTrainingOptions, optimizer: Adam,
-         trainingStreams: TokenStreams, validationStreams: TokenStreams, carriedState: RecurrentState?) {
+         trainingStreams: TokenStreams, validationStreams: TokenStreams, carriedState: RecurrentState?,
+         previousElapsed: Double = 0) {
         self.model = model
         self.tokenizer = tokenizer
         self.options = options
@@ -75,6 +86,7 @@ public final class CharRNNTrainingTask: TrainingTask {
         self.trainingStreams = trainingStreams
         self.validationStreams = validationStreams
         self.carriedState = carriedState
+        self.previousElapsed = previousElapsed
     }
 
     /// The number of optimizer steps in one pass over the training data.
@@ -93,12 +105,26 @@ public final class CharRNNTrainingTask: TrainingTask {
         }
         loss.backward()
         if options.gradientClip > 0 { optimizer.clipGradientNorm(maxNorm: options.gradientClip) }
-        optimizer.learningRate = options.schedule.rate(atStep: step)
+        optimizer.learningRate = learningRate(atStep: step)
         optimizer.step()
         optimizer.zeroGradients()
         carriedState = state.detached()
         return StepResult(loss: value, tokens: batch.inputs.count,
                           extra: ["learning_rate": Double(optimizer.learningRate)])
+    }
+
+    /// The rate for `step`: the schedule's, or with ``CharRNNTrainingOptions/decayTime`` a cosine
+    /// over the training time elapsed (after any warmup steps).
+    func learningRate(atStep step: Int) -> Float {
+        let start = sessionStart ?? Date()
+        sessionStart = start
+        guard let decayTime = options.decayTime, case .warmupCosine(let cosine) = options.schedule,
+              step >= cosine.warmupSteps else {
+            return options.schedule.rate(atStep: step)
+        }
+        let fraction = min(1, (previousElapsed + Date().timeIntervalSince(start)) / decayTime)
+        let coefficient = 0.5 * (1 + cos(Double.pi * fraction))
+        return Float(Double(cosine.minRate) + coefficient * Double(cosine.maxRate - cosine.minRate))
     }
 
     /// The mean validation loss in nats per token, as `val_loss`, and in bits as `val_bits_per_token`.

@@ -12,8 +12,11 @@ public struct SentenceTrainingOptions: Codable, Equatable, Sendable {
     public var learningRate: Float = 1e-3
     /// The rate a cosine decay ends at, reached at `decaySteps`.
     public var minLearningRate: Float = 1e-4
-    /// The step the decay ends at; nil keeps the rate constant (a run bounded only by time).
+    /// The step the decay ends at.
     public var decaySteps: Int?
+    /// Without `decaySteps`, the training seconds the decay ends at (a run bounded only by
+    /// `--time`); with neither, the rate stays constant.
+    public var decaySeconds: Double?
     /// The global gradient norm clip, 0 for none.
     public var gradientClip: Float = 5
     /// Bowman et al.'s word dropout rate on the decoder's inputs.
@@ -30,11 +33,19 @@ public struct SentenceTrainingOptions: Codable, Equatable, Sendable {
     /// The defaults above.
     public init() {}
 
-    /// The learning rate at `step`: cosine decay to `minLearningRate` over `decaySteps`, or constant.
-    public func learningRate(atStep step: Int) -> Float {
-        guard let decaySteps, decaySteps > 0 else { return learningRate }
-        return WarmupCosineDecay(maxRate: learningRate, minRate: minLearningRate, warmupSteps: 0,
-                                 decaySteps: decaySteps).rate(atStep: step)
+    /// The learning rate at `step`, `elapsed` training seconds into the run: cosine decay to
+    /// `minLearningRate` over `decaySteps` or `decaySeconds`, or constant.
+    public func learningRate(atStep step: Int, elapsed: Double) -> Float {
+        let progress: Double
+        if let decaySteps, decaySteps > 0 {
+            progress = Double(step) / Double(decaySteps)
+        } else if let decaySeconds, decaySeconds > 0 {
+            progress = elapsed / decaySeconds
+        } else {
+            return learningRate
+        }
+        let cosine = 0.5 * (1 + cos(Double.pi * min(1, progress)))
+        return minLearningRate + Float(cosine) * (learningRate - minLearningRate)
     }
 }
 
@@ -53,6 +64,8 @@ public final class SentenceTrainingTask: TrainingTask {
     private var batches: SentenceBatches
     private let validation: [[Int]]
     private var state: State
+    /// When this invocation's first step started and the training time before it, for the time-based decay.
+    private var session: (start: Date, elapsedBefore: Double)?
 
     /// What a checkpoint's training JSON holds beside the shared progress.
     struct State: Codable {
@@ -109,7 +122,10 @@ public final class SentenceTrainingTask: TrainingTask {
     /// `reconstruction` are logged beside it.
     public func trainStep(step: Int) throws -> StepResult {
         model.setTraining(true)
-        optimizer.learningRate = options.learningRate(atStep: step)
+        let session = self.session ?? (Date(), state.progress.elapsedSeconds)
+        self.session = session
+        optimizer.learningRate = options.learningRate(atStep: step,
+                                                      elapsed: session.elapsedBefore + Date().timeIntervalSince(session.start))
         optimizer.zeroGradients()
         let batch = batches.next()
         let terms = model.lossTerms(for: batch, wordDropout: options.wordDropout, generator: &state.noiseGenerator)

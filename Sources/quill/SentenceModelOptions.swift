@@ -15,6 +15,9 @@ struct SentenceModelOptions: ParsableArguments {
     @Option(help: "Hidden units of the encoder (per direction) and decoder.")
     var hiddenSize = 256
 
+    @Flag(help: "Use the embedding as the output layer's weight (needs --embedding-size equal to --hidden-size).")
+    var tieEmbeddings = false
+
     @Option(help: "Latent dimensions (per level for hvae); vae and hvae only.")
     var latentSize = 32
 

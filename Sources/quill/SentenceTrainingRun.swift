@@ -35,7 +35,7 @@ struct SentenceTrainingRun {
                     cell: model.cell, vocabularySize: data.tokenizer.vocabularySize, embeddingSize: model.embeddingSize,
                     hiddenSize: model.hiddenSize, latentSize: model.latentSize, levels: levels,
                     isBidirectional: model.bidirectional, conditioning: model.conditioning, decoderLatents: decoderLatents,
-                    dropout: training.dropout ?? 0)
+                    dropout: training.dropout ?? 0, tiesEmbeddings: model.tieEmbeddings)
                 if let problem = configuration.problem(for: kind) { throw ValidationError(problem) }
                 var generator = RandomGenerator(seed: training.seed)
                 let sentenceModel: any SentenceModel = switch kind {
@@ -46,6 +46,7 @@ struct SentenceTrainingRun {
                 var options = trainingOptions()
                 options.decaySteps = stepLimit(batchesPerEpoch: SentenceBatches.batchCount(
                     sentenceCount: data.train.count, batchSize: options.batchSize))
+                options.decaySeconds = training.timeBudget
                 task = try SentenceTrainingTask(model: sentenceModel, train: data.train, validation: data.valid,
                                                 options: options, seed: training.seed)
             }

@@ -14,8 +14,9 @@ struct TrainCharRNNCommand: ParsableCommand {
             read --seq-len characters at a time, and the hidden state carries from batch to batch \
             (truncated backpropagation through time), as in Karpathy's char-rnn. Defaults: a \
             2-layer LSTM of 256 with a 64-wide embedding, batch 32, sequence 128, Adam at 2e-3 \
-            with gradient clipping at 5, 10 epochs unless --steps, --epochs or --time is given. \
-            With --resume the sizes and optimizer settings come from the checkpoint.
+            with gradient clipping at 5 and a cosine decay to a tenth, 10 epochs unless --steps, \
+            --epochs or --time is given. With --resume the sizes and optimizer settings come from \
+            the checkpoint.
             """)
 
     @OptionGroup var training: TrainingOptions
@@ -35,7 +36,7 @@ struct TrainCharRNNCommand: ParsableCommand {
     @Option(help: "Characters per training sequence (the truncated-BPTT length).")
     var seqLen = 128
 
-    @Option(help: "The learning-rate schedule: constant, cosine or step (default: cosine when the step count is known, else constant).")
+    @Option(help: "The learning-rate schedule: constant, step, or cosine over the run's steps (or over --time when only that bounds the run).")
     var schedule: ScheduleChoice?
 
     @Option(help: "Steps of linear warmup before the cosine decay.")
@@ -43,6 +44,9 @@ struct TrainCharRNNCommand: ParsableCommand {
 
     @Option(help: "The rate the cosine decay ends at (default: a tenth of --learning-rate).")
     var minLearningRate: Float?
+
+    @Option(help: "The step at which the cosine decay reaches --min-learning-rate (default: the last step).")
+    var decaySteps: Int?
 
     @Option(help: "Steps between step decays (default: one epoch).")
     var decayEvery: Int?
@@ -66,8 +70,11 @@ struct TrainCharRNNCommand: ParsableCommand {
         }
         if let decayEvery, decayEvery <= 0 { throw ValidationError("--decay-every must be positive, got \(decayEvery).") }
         if !(decayFactor > 0) { throw ValidationError("--decay-factor must be positive, got \(decayFactor).") }
-        if schedule == .cosine && training.steps == nil && training.epochs == nil {
-            throw ValidationError("--schedule cosine needs --steps or --epochs to know where the decay ends.")
+        if let decaySteps, decaySteps < max(warmupSteps, 1) {
+            throw ValidationError("--decay-steps \(decaySteps) must be positive and at least --warmup-steps \(warmupSteps).")
+        }
+        if schedule == .cosine && training.steps == nil && training.epochs == nil && decaySteps == nil && training.time == nil {
+            throw ValidationError("--schedule cosine needs --steps, --epochs, --decay-steps or --time to know where the decay ends.")
         }
     }
 
@@ -95,8 +102,9 @@ struct TrainCharRNNCommand: ParsableCommand {
                     cell: cell, vocabularySize: data.tokenizer.vocabularySize, embeddingSize: embeddingSize,
                     hiddenSize: hiddenSize, layerCount: layers, dropout: training.dropout ?? 0)
                 let stepsPerEpoch = data.stepsPerEpoch(options: options)
-                options.schedule = learningRateSchedule(totalSteps: stepLimit(stepsPerEpoch: stepsPerEpoch),
-                                                        stepsPerEpoch: stepsPerEpoch)
+                let totalSteps = decaySteps ?? stepLimit(stepsPerEpoch: stepsPerEpoch)
+                options.schedule = learningRateSchedule(totalSteps: totalSteps, stepsPerEpoch: stepsPerEpoch)
+                if totalSteps == nil, case .warmupCosine = options.schedule { options.decayTime = training.timeBudget }
                 task = try CharRNNTrainingTask.start(configuration: configuration, options: options, data: data,
                                                      corpus: training.corpus, seed: training.seed)
                 FileHandle.standardError.write(Data(describe(task, data: data).utf8))
@@ -129,11 +137,11 @@ struct TrainCharRNNCommand: ParsableCommand {
 
     private func learningRateSchedule(totalSteps: Int?, stepsPerEpoch: Int) -> LearningRateScheduleConfiguration {
         let rate = training.learningRate ?? 2e-3
-        switch schedule ?? (totalSteps == nil ? .constant : .cosine) {
+        switch schedule ?? (totalSteps == nil && training.timeBudget == nil ? .constant : .cosine) {
         case .constant:
             return .constant(ConstantRate(rate: rate))
         case .cosine:
-            let total = max(totalSteps ?? 1, warmupSteps)
+            let total = max(totalSteps ?? warmupSteps, warmupSteps)
             return .warmupCosine(WarmupCosineDecay(maxRate: rate, minRate: minLearningRate ?? rate / 10,
                                                    warmupSteps: min(warmupSteps, total), decaySteps: total))
         case .step:

@@ -108,3 +108,23 @@ import TestSupport
         #expect(pieces.contains(""), "some byte tokens end mid-character and are held back")
     }
 }
+
+/// The Tang-poem format check of `quill eval`.
+@Suite struct GPTPoemFormatTests {
+    struct Case: CustomTestStringConvertible, Sendable {
+        let name: String, poem: String, regular: Bool
+        var testDescription: String { name }
+    }
+
+    @Test(arguments: [
+        Case(name: "five-character quatrain", poem: "床前明月光，疑是地上霜。舉頭望明月，低頭思故鄉。", regular: true),
+        Case(name: "seven-character couplet", poem: "兩個黃鸝鳴翠柳，一行白鷺上青天。\n", regular: true),
+        Case(name: "mixed lengths", poem: "月生暈，厚薄四方停。此是三軍均力象，順抱若神兵。", regular: false),
+        Case(name: "four-character clauses", poem: "關關雎鳩，在河之洲。", regular: false),
+        Case(name: "one clause", poem: "床前明月光。", regular: false),
+        Case(name: "unpunctuated", poem: "床前明月光疑是地上霜", regular: false),
+    ])
+    func regularPoems(_ c: Case) {
+        #expect(GPTTextModel.isRegularPoem(c.poem) == c.regular)
+    }
+}

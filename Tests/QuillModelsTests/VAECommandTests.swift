@@ -42,7 +42,7 @@ import Testing
         let corpus = directory.appendingPathComponent("corpus.txt").path
         try Self.corpus.write(toFile: corpus, atomically: true, encoding: .utf8)
         let model = directory.appendingPathComponent("model.safetensors").path
-        let train = try Self.quill(["train", kind, "--corpus", corpus, "--valid", corpus, "--output", model, "--steps", "6",
+        let train = try Self.quill(["train", kind, "--corpus", corpus, "--valid", corpus, "--output", model, "--steps", "10",
                                     "--batch-size", "3", "--embedding-size", "8", "--hidden-size", "12", "--latent-size", "4",
                                     "--tokenizer", "whitespace", "--kl-anneal", "cyclical", "--kl-anneal-steps", "4",
                                     "--word-dropout", "0.2", "--free-bits", "0.1", "--threads", "1"])

@@ -74,4 +74,27 @@ struct VAEFixture: Decodable, CustomTestStringConvertible, Sendable {
             #expect(ratio <= 1, "gradient of \(name) differs from PyTorch (worst ratio \(ratio))")
         }
     }
+
+    @Test func tiedEmbeddingsActAsOneSharedWeight() throws {
+        let untied = VAETestSupport.model(.vae, VAETestSupport.configuration(embeddingSize: 9)) as! SentenceVAE
+        let tied = VAETestSupport.model(.vae, VAETestSupport.configuration(embeddingSize: 9, tiesEmbeddings: true)) as! SentenceVAE
+        #expect(!tied.namedParameters().contains { $0.name == "output.weight" })
+        var weights: [String: Tensor] = [:]
+        for (name, tensor) in tied.namedParameters() { weights[name] = tensor }
+        weights["output.weight"] = tied.embedding
+        try untied.load(weights)
+        func run(_ model: SentenceVAE) -> Float {
+            var generator = RandomGenerator(seed: 3)
+            let terms = model.lossTerms(for: SentenceBatch(sentences: VAETestSupport.sentences), wordDropout: 0,
+                                        generator: &generator)
+            let objective = terms.objective(klWeight: 1, beta: 1, freeBits: 0)
+            model.zeroGradients()
+            objective.backward()
+            return objective.scalar
+        }
+        #expect(isClose(run(tied), run(untied), rtol: 1e-6))
+        let output = try #require(untied.namedParameters().first { $0.name == "output.weight" }?.tensor.grad)
+        let sum = zip(untied.embedding.grad!.toArray(), output.toArray()).map { $0 + $1 }
+        #expect(worstRatio(tied.embedding.grad!.toArray(), sum, rtol: 1e-5, atol: 1e-6) <= 1)
+    }
 }

@@ -17,6 +17,8 @@ import TestSupport
         Case(name: "vae lstm initial-state", kind: .vae, configuration: VAETestSupport.configuration()),
         Case(name: "vae gru concat bidirectional", kind: .vae,
              configuration: VAETestSupport.configuration(cell: .gru, bidirectional: true, conditioning: .concat)),
+        Case(name: "vae gru tied embeddings", kind: .vae,
+             configuration: VAETestSupport.configuration(cell: .gru, embeddingSize: 9, tiesEmbeddings: true)),
         Case(name: "hvae lstm 3 levels, all levels to the decoder", kind: .hvae,
              configuration: VAETestSupport.configuration(levels: 3, decoderLatents: .all)),
         Case(name: "lm gru", kind: .lm, configuration: VAETestSupport.configuration(cell: .gru, latentSize: 0, levels: 0)),

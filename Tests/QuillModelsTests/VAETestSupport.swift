@@ -15,11 +15,11 @@ enum VAETestSupport {
                               levels: Int = 1, bidirectional: Bool = false,
                               conditioning: SentenceModelConfiguration.Conditioning = .initialState,
                               decoderLatents: SentenceModelConfiguration.DecoderLatents = .lowest,
-                              embeddingSize: Int = 5, hiddenSize: Int = 9) -> SentenceModelConfiguration {
+                              embeddingSize: Int = 5, hiddenSize: Int = 9, tiesEmbeddings: Bool = false) -> SentenceModelConfiguration {
         SentenceModelConfiguration(cell: cell, vocabularySize: vocabularySize, embeddingSize: embeddingSize,
                                    hiddenSize: hiddenSize, latentSize: latentSize, levels: levels,
                                    isBidirectional: bidirectional, conditioning: conditioning,
-                                   decoderLatents: decoderLatents)
+                                   decoderLatents: decoderLatents, tiesEmbeddings: tiesEmbeddings)
     }
 
     /// A model of `kind` built from `configuration` with a fixed seed, dropout off.

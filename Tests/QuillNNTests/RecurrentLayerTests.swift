@@ -89,6 +89,22 @@ import TestSupport
         layer.zeroGradients()
     }
 
+    /// Saturating gates and huge cell states give finite outputs in [-1, 1], forward and backward.
+    @Test(arguments: Cell.allCases)
+    func saturationStaysFinite(_ cell: Cell) {
+        let layer = makeRecurrentLayer(cell, inputSize: 3, hiddenSize: 9)
+        let x = Tensor((0..<18).map { Float($0 % 2 == 0 ? 1 : -1) * 1_000 }, shape: [2, 3, 3], requiresGrad: true)
+        let large = Tensor((0..<18).map { Float($0 % 3 - 1) * 100 }, shape: [1, 2, 9])
+        let (output, state) = layer(x, state: RecurrentState(hidden: large.tanh(), cell: cell == .lstm ? large : nil),
+                                    lengths: nil)
+        output.sum().backward()
+        #expect(output.toArray().allSatisfy { $0.isFinite && abs($0) <= 1 })
+        #expect(state.hidden.toArray().allSatisfy { $0.isFinite })
+        #expect(x.grad!.toArray().allSatisfy { $0.isFinite })
+        #expect(layer.parameters.allSatisfy { $0.grad!.toArray().allSatisfy { $0.isFinite } })
+        layer.zeroGradients()
+    }
+
     /// Dropout between layers follows the generator while training and is off at inference.
     @Test(arguments: Cell.allCases)
     func dropoutIsSeededAndOffAtInference(_ cell: Cell) {

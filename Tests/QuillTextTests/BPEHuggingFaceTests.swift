@@ -130,6 +130,20 @@ enum BPEFixture {
         #expect(bad.expected.errorDescription?.contains("bad.json") == true)
     }
 
+    /// `add_prefix_space` (GPT-2 files from RoBERTa and others) encodes "hi" as " hi" would be,
+    /// with offsets still inside the text as given.
+    @Test func prefixSpaceIsAddedWhenTheFileAsks() throws {
+        var json = try JSONSerialization.jsonObject(with: Data(try BPEFixture.bytes("hf_trained.tokenizer.json"))) as! [String: Any]
+        json["pre_tokenizer"] = ["type": "ByteLevel", "add_prefix_space": true, "trim_offsets": true, "use_regex": true]
+        let prefixed = try ByteLevelBPE(huggingFaceJSON: [UInt8](try JSONSerialization.data(withJSONObject: json)))
+        let plain = try loadBPETokenizer(from: BPEFixture.path("hf_trained.tokenizer.json"))
+        #expect(prefixed.encode("the cat") == plain.encode(" the cat"))
+        #expect(prefixed.encode(" the cat") == plain.encode(" the cat"))
+        let tokens = prefixed.encodeWithOffsets("the cat")
+        #expect(tokens.first?.byteRange == 0..<3 && tokens.last?.byteRange.upperBound == 7)
+        #expect(String(decoding: try prefixed.encoded(), as: UTF8.self).contains("\"add_prefix_space\": true"))
+    }
+
     @Test func missingFileNamesThePath() {
         #expect(throws: TokenizerError.fileNotFound(path: "/nonexistent/tokenizer.json")) {
             try loadBPETokenizer(from: "/nonexistent/tokenizer.json")

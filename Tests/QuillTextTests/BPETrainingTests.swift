@@ -74,8 +74,8 @@ func naiveMerges(words: [[Int32]: Int], merges: Int, minFrequency: Int, firstId:
             counter.words.withKey(index) { words[$0.map { Int32($0) }, default: 0] += counter.counts[index] }
         }
         var tokens: [[UInt8]] = (0...255).map { [UInt8($0)] }
-        var trainer = BPETrainer(counter: counter, firstByteId: 0)
-        let fast = trainer.learn(maxMerges: 60, minFrequency: 2, tokens: &tokens, reserved: [])
+        var trainer = BPETrainer(counter: counter, firstByteId: 0, minFrequency: 2)
+        let fast = trainer.learn(maxMerges: 60, tokens: &tokens, reserved: [])
         let slow = naiveMerges(words: words, merges: 60, minFrequency: 2, firstId: 256)
         #expect(fast.map { [$0.0, $0.1, $0.2] } == slow.map { [$0.0, $0.1, $0.2] })
     }

@@ -1,0 +1,87 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The REPL driven as a user would: through a pipe (scripted) and under a pseudo-terminal.
+@Suite(.serialized) struct REPLTests {
+    @Test func scriptedSessionThroughAPipe() throws {
+        let models = try TinyModels.trained.get()
+        let run = try runQuill(["repl", models.vae, models.charRNN, "--seed", "3"], input: """
+            :models
+            :use 1
+            :sample 2
+            :recon and god said , let there be light .
+            :interp jesus wept . | the lord is my shepherd ; i shall not want . 4
+            :set temperature 0.5
+            :info
+            :bogus
+            :use 2
+            :set max-tokens 30
+            and the
+
+            """)
+        #expect(run.status == 0, "\(run.error)")
+        // No prompts without a terminal: every line of output is an answer.
+        #expect(!run.output.contains("vae> ") && !run.output.contains("char-rnn> "), "\(run.output)")
+        #expect(run.output.contains("vae"))
+        #expect(run.output.contains("temperature 0.5"))
+        #expect(run.output.contains("error: unknown command :bogus"))
+        let interpolation = run.output.split(separator: "\n").filter { $0.hasPrefix("0.") || $0.hasPrefix("1.0") }
+        #expect(interpolation.count == 4, "\(run.output)")
+        #expect(interpolation.first?.hasPrefix("0.00") == true && interpolation.last?.hasPrefix("1.00") == true)
+        #expect(run.output.contains("and the"))
+    }
+
+    @Test func textStreamsBeforeGenerationEnds() throws {
+        let models = try TinyModels.trained.get()
+        let session = try PseudoTerminalSession(arguments: ["repl", models.charRNN, "--seed", "1"], home: models.directory.path)
+        session.send(":set max-tokens 200000\r")
+        session.send("the\r")
+        // Text shows up while the (long) generation is still running.
+        #expect(session.waitForOutput(longerThan: 400, timeout: 60), "\(session.output)")
+        #expect(session.isRunning)
+        session.send("\u{03}")
+        // Ctrl-C stopped the generation, not the REPL: it still answers commands.
+        session.send(":set temperature 0.25\r:info\r")
+        #expect(session.waitFor("temperature 0.25", timeout: 60), "\(session.output)")
+        session.send(":quit\r")
+        #expect(session.waitForExit(timeout: 30) == 0, "\(session.output)")
+        let history = try readHistory(models.directory.file(".quill_history"))
+        #expect(history.contains(":set max-tokens 200000"))
+        #expect(history.contains(":info"))
+    }
+
+    @Test func terminalSessionKeepsNonASCIIInputAndExitsOnCtrlD() throws {
+        let models = try TinyModels.trained.get()
+        let session = try PseudoTerminalSession(arguments: ["repl", models.vae, "--seed", "1"], home: models.directory.path)
+        session.send(":recon jésus wept 中文\r")
+        session.send(":models\r")
+        #expect(session.waitFor("vae.safetensors", timeout: 60), "\(session.output)")
+        session.send("\u{04}")
+        #expect(session.waitForExit(timeout: 30) == 0, "\(session.output)")
+        let history = try readHistory(models.directory.file(".quill_history"))
+        #expect(history.contains(":recon jésus wept 中文"))
+    }
+}
+
+/// The lines of a libedit history file, whose entries are vis(3)-encoded (`\040` for a space).
+func readHistory(_ path: String) throws -> [String] {
+    let raw = try Data(contentsOf: URL(fileURLWithPath: path))
+    var lines: [String] = []
+    for line in raw.split(separator: UInt8(ascii: "\n")) {
+        var bytes: [UInt8] = []
+        var i = line.startIndex
+        while i < line.endIndex {
+            if line[i] == UInt8(ascii: "\\"), i + 3 < line.endIndex,
+               let value = UInt8(String(decoding: line[(i + 1)...(i + 3)], as: UTF8.self), radix: 8) {
+                bytes.append(value)
+                i += 4
+            } else {
+                bytes.append(line[i])
+                i += 1
+            }
+        }
+        lines.append(String(decoding: bytes, as: UTF8.self))
+    }
+    return lines
+}

@@ -1,0 +1,143 @@
+import Foundation
+import Testing
+
+/// `quill train char-rnn`, `sample` and `eval` end to end through the built `quill` executable,
+/// with the exit codes and one-line messages of the error cases.
+@Suite(.serialized) struct CharRNNCommandTests {
+    static let corpus = String(repeating: """
+        ROMEO: But, soft! what light through yonder window breaks?
+        JULIET: O Romeo, Romeo! wherefore art thou Romeo? 春眠不覺曉 ✨
+
+        """, count: 8)
+
+    static let tinySizes = ["--batch-size", "4", "--seq-len", "16", "--hidden-size", "16", "--embedding-size", "8",
+                            "--threads", "1"]
+
+    struct Run {
+        var status: Int32
+        var output: String
+        var error: String
+    }
+
+    /// Runs the `quill` built beside this test bundle.
+    static func quill(_ arguments: [String]) throws -> Run {
+        let process = Process()
+        process.executableURL = Bundle.module.bundleURL.deletingLastPathComponent().appendingPathComponent("quill")
+        process.arguments = arguments
+        let output = Pipe(), error = Pipe()
+        process.standardOutput = output
+        process.standardError = error
+        try process.run()
+        let out = output.fileHandleForReading.readDataToEndOfFile()
+        let err = error.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, output: String(decoding: out, as: UTF8.self),
+                   error: String(decoding: err, as: UTF8.self))
+    }
+
+    static func train(_ corpus: String, output: String, _ extra: [String]) throws -> Run {
+        try quill(["train", "char-rnn", "--corpus", corpus, "--output", output] + tinySizes + extra)
+    }
+
+    /// The records of a metrics log without the figures that depend on the clock.
+    static func lossRecords(_ path: String) throws -> [[String: Double]] {
+        try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map { line in
+            var record = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Double] ?? [:]
+            record["elapsed_s"] = nil
+            record["tokens_per_s"] = nil
+            return record
+        }
+    }
+
+    @Test func trainSampleAndEvaluate() throws {
+        let scratch = try CharRNNTrainingTests.Scratch()
+        let corpus = try scratch.write(Self.corpus, to: "corpus.txt")
+        let model = scratch.path("model.safetensors")
+        let train = try Self.train(corpus, output: model, ["--steps", "12", "--eval-interval", "6", "--dropout", "0.1"])
+        #expect(train.status == 0, "\(train.error)")
+        #expect(FileManager.default.fileExists(atPath: scratch.path("model.last.safetensors")))
+        let records = try Self.lossRecords(scratch.path("model.metrics.jsonl"))
+        #expect(records.filter { $0["val_loss"] != nil }.count == 2)
+        #expect(records.contains { $0["train_loss"] != nil && $0["step"] == 10 })
+
+        let arguments = ["sample", model, "--prompt", "ROMEO:", "--seed", "3", "--max-tokens", "30", "--count", "2"]
+        let sample = try Self.quill(arguments), again = try Self.quill(arguments)
+        #expect(sample.status == 0, "\(sample.error)")
+        #expect(sample.output.hasPrefix("ROMEO:"))
+        #expect(sample.output == again.output)
+
+        let evaluation = try Self.quill(["eval", model, "--corpus", corpus, "--json"])
+        #expect(evaluation.status == 0, "\(evaluation.error)")
+        let figures = try JSONSerialization.jsonObject(with: Data(evaluation.output.utf8)) as? [String: Double] ?? [:]
+        for key in ["nats_per_token", "bits_per_token", "nats_per_char", "bits_per_char", "perplexity", "tokens"] {
+            #expect(figures[key] != nil, "eval --json lacks \(key): \(evaluation.output)")
+        }
+        let nats = try #require(figures["nats_per_token"])
+        #expect(abs(figures["bits_per_token"]! - nats / log(2)) < 1e-4)
+        #expect(nats > 0 && nats < log(Double(60)))
+    }
+
+    @Test func resumingAtOneThreadRepeatsTheUninterruptedRun() throws {
+        let scratch = try CharRNNTrainingTests.Scratch()
+        let corpus = try scratch.write(Self.corpus, to: "corpus.txt")
+        let common = ["--dropout", "0.2", "--eval-interval", "10", "--decay-steps", "20"]
+        let straight = try Self.train(corpus, output: scratch.path("straight.safetensors"), common + ["--steps", "20"])
+        #expect(straight.status == 0, "\(straight.error)")
+        let first = try Self.train(corpus, output: scratch.path("resumed.safetensors"), common + ["--steps", "10"])
+        #expect(first.status == 0, "\(first.error)")
+        let second = try Self.quill(["train", "char-rnn", "--corpus", corpus, "--output", scratch.path("resumed.safetensors"),
+                                     "--steps", "20", "--eval-interval", "10", "--threads", "1", "--resume"])
+        #expect(second.status == 0, "\(second.error)")
+        let expected = try Self.lossRecords(scratch.path("straight.metrics.jsonl"))
+        #expect(expected.count == 4)
+        #expect(try Self.lossRecords(scratch.path("resumed.metrics.jsonl")) == expected)
+    }
+
+    struct Failure: CustomTestStringConvertible, Sendable {
+        var name: String
+        var corpus: [UInt8]
+        var arguments: [String]
+        var status: Int32
+        var message: String
+        var testDescription: String { name }
+    }
+
+    @Test(arguments: [
+        Failure(name: "empty corpus", corpus: [], arguments: ["--steps", "2"], status: 65, message: "has no text to train on"),
+        Failure(name: "corpus shorter than one batch", corpus: Array("tiny text\n".utf8), arguments: ["--steps", "2"],
+                status: 65, message: "fewer than one batch needs"),
+        Failure(name: "not UTF-8", corpus: Array(String(repeating: "to be or not\n", count: 40).utf8) + [0xFF, 0x0A]
+                    + Array(corpus.utf8),
+                arguments: ["--steps", "2"], status: 65, message: "invalid UTF-8 at byte offset 520"),
+        Failure(name: "resume without a checkpoint", corpus: Array(corpus.utf8), arguments: ["--steps", "2", "--resume"],
+                status: 66, message: "--resume found no checkpoint"),
+        Failure(name: "loss turns NaN", corpus: Array(corpus.utf8),
+                arguments: ["--steps", "30", "--eval-interval", "1", "--learning-rate", "1e38", "--grad-clip", "0"],
+                status: 65, message: "The last good checkpoint is kept at"),
+    ])
+    func badInputFailsWithOneLine(_ failure: Failure) throws {
+        let scratch = try CharRNNTrainingTests.Scratch()
+        let corpus = scratch.path("corpus.txt")
+        #expect(FileManager.default.createFile(atPath: corpus, contents: Data(failure.corpus)))
+        let run = try Self.train(corpus, output: scratch.path("model.safetensors"), failure.arguments)
+        #expect(run.status == failure.status, "\(run.error)")
+        let lines = run.error.split(separator: "\n").filter { $0.hasPrefix("quill: ") }
+        #expect(lines.count == 1 && lines[0].contains(failure.message), "\(run.error)")
+    }
+
+    @Test func resumingAnotherKindOfModelIsAUsageError() throws {
+        let scratch = try CharRNNTrainingTests.Scratch()
+        let corpus = try scratch.write(Self.corpus, to: "corpus.txt")
+        // A checkpoint of another kind, made by rewriting the kind in a char-rnn checkpoint's header.
+        let model = scratch.path("model.safetensors")
+        #expect(try Self.train(corpus, output: model, ["--steps", "1"]).status == 0)
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: scratch.path("model.last.safetensors")))
+        let from = Data("\"quill.kind\":\"char-rnn\"".utf8), to = Data("\"quill.kind\":\"gpt\"     ".utf8)
+        let range = try #require(bytes.range(of: from))
+        bytes.replaceSubrange(range, with: to)
+        try bytes.write(to: URL(fileURLWithPath: scratch.path("model.last.safetensors")))
+        let run = try Self.train(corpus, output: model, ["--steps", "2", "--resume"])
+        #expect(run.status == 64, "\(run.error)")
+        #expect(run.error.contains("holds a gpt model, not a char-rnn model"), "\(run.error)")
+    }
+}

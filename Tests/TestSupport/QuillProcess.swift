@@ -1,0 +1,72 @@
+import Foundation
+
+/// The result of running the `quill` executable.
+public struct QuillRun: Sendable {
+    /// The exit status.
+    public var status: Int32
+    /// Everything written to stdout.
+    public var output: String
+    /// Everything written to stderr.
+    public var error: String
+}
+
+/// The `quill` executable built beside the running test bundle.
+public var quillExecutable: URL {
+    URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        .deletingLastPathComponent().appendingPathComponent("quill")
+}
+
+/// Runs `quill` with `arguments`, feeding `input` on stdin, and collects its output.
+public func runQuill(_ arguments: [String], input: String? = nil, environment: [String: String]? = nil,
+                     currentDirectory: String? = nil) throws -> QuillRun {
+    let process = Process()
+    process.executableURL = quillExecutable
+    process.arguments = arguments
+    if let environment { process.environment = environment }
+    if let currentDirectory { process.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
+    let output = Pipe(), error = Pipe(), standardInput = Pipe()
+    process.standardOutput = output
+    process.standardError = error
+    process.standardInput = standardInput
+    try process.run()
+    if let input { standardInput.fileHandleForWriting.write(Data(input.utf8)) }
+    try standardInput.fileHandleForWriting.close()
+    // Read both pipes concurrently so a full stderr pipe cannot block the child.
+    var errorData = Data()
+    let group = DispatchGroup()
+    group.enter()
+    DispatchQueue.global().async {
+        errorData = error.fileHandleForReading.readDataToEndOfFile()
+        group.leave()
+    }
+    let outputData = output.fileHandleForReading.readDataToEndOfFile()
+    group.wait()
+    process.waitUntilExit()
+    return QuillRun(status: process.terminationStatus, output: String(decoding: outputData, as: UTF8.self),
+                    error: String(decoding: errorData, as: UTF8.self))
+}
+
+/// A temporary directory removed when the value is released.
+public final class ScratchDirectory {
+    /// The directory's path.
+    public let path: String
+
+    /// Creates a fresh directory under the system's temporary directory.
+    public init(_ label: String = "quill-test") throws {
+        path = FileManager.default.temporaryDirectory.appendingPathComponent("\(label)-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+
+    /// The path of `name` inside the directory.
+    public func file(_ name: String) -> String { path + "/" + name }
+
+    /// Writes `text` to `name` and returns its path.
+    @discardableResult
+    public func write(_ text: String, to name: String) throws -> String {
+        let target = file(name)
+        try text.write(toFile: target, atomically: true, encoding: .utf8)
+        return target
+    }
+}
