@@ -199,7 +199,7 @@ def run_generate(args):
 
 def run_recipe(args):
     train, val, vocab = load_corpus(args.corpus)
-    torch.manual_seed(1337)
+    torch.manual_seed(args.seed)
     config, batch = model_config(args, vocab)
     model = GPT(config)
     optimizer = configure_optimizer(model, 1e-3, 0.1)
@@ -231,7 +231,7 @@ def run_recipe(args):
     wall = time.perf_counter() - start
     print(json.dumps(dict(name="peer.gpt.recipe", val_loss=round(losses["val"], 4), wall_s=round(wall, 1),
                           val_loss_full=round(full_validation_loss(model, val, block), 4),
-                          threads=args.threads, torch=torch.__version__)))
+                          seed=args.seed, threads=args.threads, torch=torch.__version__)))
 
 
 @torch.no_grad()
@@ -259,9 +259,10 @@ def main():
     parser.add_argument("--steps", type=int, default=30)
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--tokens", type=int, default=20)
+    parser.add_argument("--seed", type=int, default=1337, help="torch.manual_seed, as nanoGPT's train.py sets it")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    torch.manual_seed(1337)
+    torch.manual_seed(args.seed)
     {"train": run_train, "generate": run_generate, "recipe": run_recipe}[args.mode](args)
 
 

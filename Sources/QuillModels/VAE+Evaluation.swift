@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import QuillTensor
+import QuillText
 
 /// How ``LatentSentenceModel/evaluate(sentences:options:progress:)`` measures a sentence VAE.
 public struct VAEEvaluationOptions: Sendable {
@@ -49,6 +50,9 @@ extension LatentSentenceModel {
     ///   `mutualInformationBatchSize` consecutive sentences, log q(z|x) from the drawn sample.
     /// - `active_units` (and per level): dimensions whose posterior mean has variance above the
     ///   threshold across the sentences (unbiased, n − 1).
+    /// - With `measuresReconstructions`: `exact_reconstruction_rate`, the share of sentences that
+    ///   greedy decoding of the posterior mean gives back exactly (what `quill reconstruct` and
+    ///   the endpoints of `quill interpolate` print), and `reconstruction_token_accuracy`.
     public func evaluate(sentences: [[Int]], options: VAEEvaluationOptions,
                          progress: (Double) -> Void = { _ in }) -> [String: Double] {
         precondition(!sentences.isEmpty && options.samples > 0, "evaluation needs sentences and at least one sample")
@@ -98,8 +102,9 @@ extension LatentSentenceModel {
         figures["active_units"] = Double(active.reduce(0, +))
         if levels > 1 { for (level, units) in active.enumerated() { figures["active_units_level_\(level + 1)"] = Double(units) } }
         if options.measuresReconstructions {
-            figures["exact_reconstruction_rate"] = exactReconstructionRate(sentences, means: means, order: order,
-                                                                           generator: &generator)
+            let (exact, tokens) = reconstructionAccuracy(sentences, means: means, order: order, generator: &generator)
+            figures["exact_reconstruction_rate"] = exact
+            figures["reconstruction_token_accuracy"] = tokens
         }
         progress(1)
         return figures
@@ -156,19 +161,25 @@ extension LatentSentenceModel {
         return result
     }
 
-    /// The share of sentences that greedy decoding of their posterior mean gives back exactly.
-    private func exactReconstructionRate(_ sentences: [[Int]], means: [[Float]], order: [Int],
-                                         generator: inout RandomGenerator) -> Double {
+    /// The share of sentences that greedy decoding of their posterior mean gives back exactly,
+    /// and the share of their tokens (`<eos>` included) decoded at the right position.
+    private func reconstructionAccuracy(_ sentences: [[Int]], means: [[Float]], order: [Int],
+                                        generator: inout RandomGenerator) -> (exact: Double, tokens: Double) {
         var options = SamplingOptions()
         options.decoding = .greedy
-        var exact = 0
+        var exact = 0, matched = 0, total = 0
         for start in stride(from: 0, to: order.count, by: 64) {
             let group = Array(order[start..<min(start + 64, order.count)])
             options.maxTokens = group.map { sentences[$0].count }.max()! + 10
             let latents = Tensor(group.flatMap { means[$0] }, shape: [group.count, means[group[0]].count])
             let decoded = decode(latents: latents, options: options, generator: &generator)
-            exact += zip(group, decoded).filter { sentences[$0] == $1 }.count
+            for (index, ids) in zip(group, decoded) {
+                let target = sentences[index] + [Vocabulary.endID], output = ids + [Vocabulary.endID]
+                if target == output { exact += 1 }
+                matched += zip(target, output).filter { $0 == $1 }.count
+                total += target.count
+            }
         }
-        return Double(exact) / Double(sentences.count)
+        return (Double(exact) / Double(sentences.count), Double(matched) / Double(total))
     }
 }

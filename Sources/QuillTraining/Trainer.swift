@@ -134,6 +134,7 @@ public final class Trainer {
         var reason = TrainingSummary.Reason.steps
         var savedAny = FileManager.default.fileExists(atPath: files.last)
         var rate = 0.0
+        var lastTrainLoss = Double.nan
 
         func sessionTime() -> Double { Date().timeIntervalSince(start) }
 
@@ -187,14 +188,16 @@ public final class Trainer {
                 record["train_loss"] = windowLoss / Double(windowSteps)
                 record["tokens_per_s"] = rate
                 try metrics.append(record)
+                lastTrainLoss = windowLoss / Double(windowSteps)
                 windowLoss = 0; windowSteps = 0; windowTokens = 0; windowStart = now
             }
             if progress.step % limits.evaluationInterval == 0 { try evaluateAndSave() }
         }
         if progress.step % limits.evaluationInterval != 0 || !savedAny { try evaluateAndSave() }
         progress.elapsedSeconds = elapsedBefore + sessionTime()
+        if windowSteps > 0 { lastTrainLoss = windowLoss / Double(windowSteps) }
         reporter.update(step: progress.step, totalSteps: limits.steps, elapsed: sessionTime(),
-                        budget: limits.timeBudget, trainLoss: windowSteps > 0 ? windowLoss / Double(windowSteps) : .nan,
+                        budget: limits.timeBudget, trainLoss: lastTrainLoss,
                         validationLoss: lastValidation, tokensPerSecond: rate, force: true)
         let how = switch reason {
         case .steps: "finished \(progress.step) steps"

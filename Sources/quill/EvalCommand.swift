@@ -36,10 +36,15 @@ struct EvalCommand: ParsableCommand {
         try runReportingErrors {
             if let threads { Threads.count = threads }
             let loaded = try loadModel(at: model)
+            let showProgress = isatty(STDERR_FILENO) != 0
+            var shownPercent = -1
             let figures = try loaded.evaluator.evaluate(corpusAt: corpus, samples: samples) { fraction in
-                FileHandle.standardError.write(Data("\r\u{1B}[Keval \(Int(fraction * 100))%".utf8))
+                let percent = Int(fraction * 100)
+                guard showProgress, percent != shownPercent else { return }
+                shownPercent = percent
+                FileHandle.standardError.write(Data("\r\u{1B}[Keval \(percent)%".utf8))
             }
-            FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+            if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
             if json {
                 print(try jsonObject(figures))
             } else {

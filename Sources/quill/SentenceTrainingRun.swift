@@ -33,7 +33,7 @@ struct SentenceTrainingRun {
                 data = try sentences(tokenizer: try makeTokenizer())
                 let configuration = SentenceModelConfiguration(
                     cell: model.cell, vocabularySize: data.tokenizer.vocabularySize, embeddingSize: model.embeddingSize,
-                    hiddenSize: model.hiddenSize, latentSize: model.latentSize, levels: levels,
+                    hiddenSize: model.hiddenSize, latentSize: levels > 0 ? model.latentSize : 0, levels: levels,
                     isBidirectional: model.bidirectional, conditioning: model.conditioning, decoderLatents: decoderLatents,
                     dropout: training.dropout ?? 0, tiesEmbeddings: model.tieEmbeddings)
                 if let problem = configuration.problem(for: kind) { throw ValidationError(problem) }

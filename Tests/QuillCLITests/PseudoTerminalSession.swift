@@ -56,6 +56,15 @@ final class PseudoTerminalSession {
         poll(timeout) { self.output.contains(text) }
     }
 
+    /// Waits until `text` appears in the output past its first `offset` bytes.
+    func waitFor(_ text: String, after offset: Int, timeout: Double) -> Bool {
+        poll(timeout) {
+            let bytes = Array(self.output.utf8)
+            guard bytes.count > offset else { return false }
+            return String(decoding: bytes[offset...], as: UTF8.self).contains(text)
+        }
+    }
+
     /// Waits until the output has grown past `count` bytes.
     func waitForOutput(longerThan count: Int, timeout: Double) -> Bool {
         poll(timeout) { self.output.utf8.count > count }

@@ -27,7 +27,8 @@ import TestSupport
         #expect(run.output.contains("temperature 0.5"))
         #expect(run.output.contains("error: unknown command :bogus"))
         let interpolation = run.output.split(separator: "\n").filter { $0.hasPrefix("0.") || $0.hasPrefix("1.0") }
-        #expect(interpolation.count == 4, "\(run.output)")
+        // 4 steps: 5 points, both endpoints included.
+        #expect(interpolation.count == 5, "\(run.output)")
         #expect(interpolation.first?.hasPrefix("0.00") == true && interpolation.last?.hasPrefix("1.00") == true)
         #expect(run.output.contains("and the"))
     }
@@ -40,10 +41,15 @@ import TestSupport
         // Text shows up while the (long) generation is still running.
         #expect(session.waitForOutput(longerThan: 400, timeout: 60), "\(session.output)")
         #expect(session.isRunning)
+        let beforeInterrupt = session.output.utf8.count
         session.send("\u{03}")
-        // Ctrl-C stopped the generation, not the REPL: it still answers commands.
-        session.send(":set temperature 0.25\r:info\r")
-        #expect(session.waitFor("temperature 0.25", timeout: 60), "\(session.output)")
+        // Ctrl-C stopped the generation, not the REPL: the prompt comes back and commands work.
+        // (libedit discards what is typed before its prompt, so wait for the prompt first.)
+        #expect(session.waitFor("char-rnn> ", after: beforeInterrupt, timeout: 60), "\(session.output)")
+        session.send(":set temperature 0.25\r")
+        let beforeInfo = session.output.utf8.count
+        session.send(":info\r")
+        #expect(session.waitFor("temperature 0.25, top-k", after: beforeInfo, timeout: 60), "\(session.output)")
         session.send(":quit\r")
         #expect(session.waitForExit(timeout: 30) == 0, "\(session.output)")
         let history = try readHistory(models.directory.file(".quill_history"))
@@ -54,9 +60,11 @@ import TestSupport
     @Test func terminalSessionKeepsNonASCIIInputAndExitsOnCtrlD() throws {
         let models = try TinyModels.trained.get()
         let session = try PseudoTerminalSession(arguments: ["repl", models.vae, "--seed", "1"], home: models.directory.path)
+        #expect(session.waitFor("vae> ", after: 0, timeout: 60), "\(session.output)")
         session.send(":recon jésus wept 中文\r")
+        let beforeModels = session.output.utf8.count
         session.send(":models\r")
-        #expect(session.waitFor("vae.safetensors", timeout: 60), "\(session.output)")
+        #expect(session.waitFor("vae.safetensors", after: beforeModels, timeout: 60), "\(session.output)")
         session.send("\u{04}")
         #expect(session.waitForExit(timeout: 30) == 0, "\(session.output)")
         let history = try readHistory(models.directory.file(".quill_history"))

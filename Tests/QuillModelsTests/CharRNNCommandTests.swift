@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `quill train char-rnn`, `sample` and `eval` end to end through the built `quill` executable,
 /// with the exit codes and one-line messages of the error cases.
@@ -13,29 +14,10 @@ import Testing
     static let tinySizes = ["--batch-size", "4", "--seq-len", "16", "--hidden-size", "16", "--embedding-size", "8",
                             "--threads", "1"]
 
-    struct Run {
-        var status: Int32
-        var output: String
-        var error: String
-    }
-
     /// Runs the `quill` built beside this test bundle.
-    static func quill(_ arguments: [String]) throws -> Run {
-        let process = Process()
-        process.executableURL = Bundle.module.bundleURL.deletingLastPathComponent().appendingPathComponent("quill")
-        process.arguments = arguments
-        let output = Pipe(), error = Pipe()
-        process.standardOutput = output
-        process.standardError = error
-        try process.run()
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        let err = error.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, output: String(decoding: out, as: UTF8.self),
-                   error: String(decoding: err, as: UTF8.self))
-    }
+    static func quill(_ arguments: [String]) throws -> QuillRun { try runQuill(arguments) }
 
-    static func train(_ corpus: String, output: String, _ extra: [String]) throws -> Run {
+    static func train(_ corpus: String, output: String, _ extra: [String]) throws -> QuillRun {
         try quill(["train", "char-rnn", "--corpus", corpus, "--output", output] + tinySizes + extra)
     }
 
@@ -50,13 +32,13 @@ import Testing
     }
 
     @Test func trainSampleAndEvaluate() throws {
-        let scratch = try CharRNNTrainingTests.Scratch()
+        let scratch = try ScratchDirectory("quill-charrnn")
         let corpus = try scratch.write(Self.corpus, to: "corpus.txt")
-        let model = scratch.path("model.safetensors")
+        let model = scratch.file("model.safetensors")
         let train = try Self.train(corpus, output: model, ["--steps", "12", "--eval-interval", "6", "--dropout", "0.1"])
         #expect(train.status == 0, "\(train.error)")
-        #expect(FileManager.default.fileExists(atPath: scratch.path("model.last.safetensors")))
-        let records = try Self.lossRecords(scratch.path("model.metrics.jsonl"))
+        #expect(FileManager.default.fileExists(atPath: scratch.file("model.last.safetensors")))
+        let records = try Self.lossRecords(scratch.file("model.metrics.jsonl"))
         #expect(records.filter { $0["val_loss"] != nil }.count == 2)
         #expect(records.contains { $0["train_loss"] != nil && $0["step"] == 10 })
 
@@ -78,19 +60,19 @@ import Testing
     }
 
     @Test func resumingAtOneThreadRepeatsTheUninterruptedRun() throws {
-        let scratch = try CharRNNTrainingTests.Scratch()
+        let scratch = try ScratchDirectory("quill-charrnn")
         let corpus = try scratch.write(Self.corpus, to: "corpus.txt")
         let common = ["--dropout", "0.2", "--eval-interval", "10", "--decay-steps", "20"]
-        let straight = try Self.train(corpus, output: scratch.path("straight.safetensors"), common + ["--steps", "20"])
+        let straight = try Self.train(corpus, output: scratch.file("straight.safetensors"), common + ["--steps", "20"])
         #expect(straight.status == 0, "\(straight.error)")
-        let first = try Self.train(corpus, output: scratch.path("resumed.safetensors"), common + ["--steps", "10"])
+        let first = try Self.train(corpus, output: scratch.file("resumed.safetensors"), common + ["--steps", "10"])
         #expect(first.status == 0, "\(first.error)")
-        let second = try Self.quill(["train", "char-rnn", "--corpus", corpus, "--output", scratch.path("resumed.safetensors"),
+        let second = try Self.quill(["train", "char-rnn", "--corpus", corpus, "--output", scratch.file("resumed.safetensors"),
                                      "--steps", "20", "--eval-interval", "10", "--threads", "1", "--resume"])
         #expect(second.status == 0, "\(second.error)")
-        let expected = try Self.lossRecords(scratch.path("straight.metrics.jsonl"))
+        let expected = try Self.lossRecords(scratch.file("straight.metrics.jsonl"))
         #expect(expected.count == 4)
-        #expect(try Self.lossRecords(scratch.path("resumed.metrics.jsonl")) == expected)
+        #expect(try Self.lossRecords(scratch.file("resumed.metrics.jsonl")) == expected)
     }
 
     struct Failure: CustomTestStringConvertible, Sendable {
@@ -116,26 +98,26 @@ import Testing
                 status: 65, message: "The last good checkpoint is kept at"),
     ])
     func badInputFailsWithOneLine(_ failure: Failure) throws {
-        let scratch = try CharRNNTrainingTests.Scratch()
-        let corpus = scratch.path("corpus.txt")
+        let scratch = try ScratchDirectory("quill-charrnn")
+        let corpus = scratch.file("corpus.txt")
         #expect(FileManager.default.createFile(atPath: corpus, contents: Data(failure.corpus)))
-        let run = try Self.train(corpus, output: scratch.path("model.safetensors"), failure.arguments)
+        let run = try Self.train(corpus, output: scratch.file("model.safetensors"), failure.arguments)
         #expect(run.status == failure.status, "\(run.error)")
         let lines = run.error.split(separator: "\n").filter { $0.hasPrefix("quill: ") }
         #expect(lines.count == 1 && lines[0].contains(failure.message), "\(run.error)")
     }
 
     @Test func resumingAnotherKindOfModelIsAUsageError() throws {
-        let scratch = try CharRNNTrainingTests.Scratch()
+        let scratch = try ScratchDirectory("quill-charrnn")
         let corpus = try scratch.write(Self.corpus, to: "corpus.txt")
         // A checkpoint of another kind, made by rewriting the kind in a char-rnn checkpoint's header.
-        let model = scratch.path("model.safetensors")
+        let model = scratch.file("model.safetensors")
         #expect(try Self.train(corpus, output: model, ["--steps", "1"]).status == 0)
-        var bytes = try Data(contentsOf: URL(fileURLWithPath: scratch.path("model.last.safetensors")))
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: scratch.file("model.last.safetensors")))
         let from = Data("\"quill.kind\":\"char-rnn\"".utf8), to = Data("\"quill.kind\":\"gpt\"     ".utf8)
         let range = try #require(bytes.range(of: from))
         bytes.replaceSubrange(range, with: to)
-        try bytes.write(to: URL(fileURLWithPath: scratch.path("model.last.safetensors")))
+        try bytes.write(to: URL(fileURLWithPath: scratch.file("model.last.safetensors")))
         let run = try Self.train(corpus, output: model, ["--steps", "2", "--resume"])
         #expect(run.status == 64, "\(run.error)")
         #expect(run.error.contains("holds a gpt model, not a char-rnn model"), "\(run.error)")

@@ -5,6 +5,7 @@ import QuillTensor
 import QuillText
 import QuillTraining
 import Testing
+import TestSupport
 
 /// Training a char-rnn through its task: resuming bit for bit, checkpoints that load back
 /// identically, a NaN that leaves the weights alone, and corpora that cannot be trained on.
@@ -15,18 +16,6 @@ import Testing
         First Citizen: You are all resolved rather to die than to famish?
 
         """, count: 12)
-
-    /// A directory that is removed when the test ends.
-    final class Scratch {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("quill-charrnn-\(UUID().uuidString)")
-        init() throws { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) }
-        deinit { try? FileManager.default.removeItem(at: url) }
-        func path(_ name: String) -> String { url.appendingPathComponent(name).path }
-        func write(_ text: String, to name: String) throws -> String {
-            try text.write(toFile: path(name), atomically: true, encoding: .utf8)
-            return path(name)
-        }
-    }
 
     static func options(rate: Float = 1e-2) -> CharRNNTrainingOptions {
         var options = CharRNNTrainingOptions()
@@ -47,7 +36,7 @@ import Testing
     }
 
     @Test func resumingGivesTheSameLossesBitForBit() throws {
-        let scratch = try Scratch()
+        let scratch = try ScratchDirectory("quill-charrnn")
         let corpus = try scratch.write(Self.text, to: "corpus.txt")
         let straight = try Self.start(corpus: corpus)
         var expected: [Double] = []
@@ -62,8 +51,8 @@ import Testing
         for step in 0..<5 { losses.append(try interrupted.trainStep(step: step).loss) }
         var progress = TrainingProgress()
         progress.step = 5
-        try interrupted.saveCheckpoint(to: scratch.path("run.last.safetensors"), progress: progress)
-        let (resumed, restored) = try CharRNNTrainingTask.resume(from: scratch.path("run.last.safetensors"), corpus: corpus,
+        try interrupted.saveCheckpoint(to: scratch.file("run.last.safetensors"), progress: progress)
+        let (resumed, restored) = try CharRNNTrainingTask.resume(from: scratch.file("run.last.safetensors"), corpus: corpus,
                                                                  validation: nil)
         #expect(restored == progress)
         for step in 5..<10 { losses.append(try resumed.trainStep(step: step).loss) }
@@ -72,11 +61,11 @@ import Testing
     }
 
     @Test func aSavedCheckpointLoadsBackWithIdenticalLogits() throws {
-        let scratch = try Scratch()
+        let scratch = try ScratchDirectory("quill-charrnn")
         let corpus = try scratch.write(Self.text, to: "corpus.txt")
         let task = try Self.start(corpus: corpus)
         for step in 0..<3 { _ = try task.trainStep(step: step) }
-        let path = scratch.path("model.safetensors")
+        let path = scratch.file("model.safetensors")
         try task.saveCheckpoint(to: path, progress: TrainingProgress())
 
         let loaded = try loadModel(at: path)
@@ -94,7 +83,7 @@ import Testing
     }
 
     @Test func aNonFiniteLossLeavesTheWeightsUntouched() throws {
-        let scratch = try Scratch()
+        let scratch = try ScratchDirectory("quill-charrnn")
         let corpus = try scratch.write(Self.text, to: "corpus.txt")
         var options = Self.options()
         options.schedule = .constant(ConstantRate(rate: 1e38))
@@ -133,8 +122,8 @@ import Testing
         },
     ])
     func unusableCorporaAreRejected(_ bad: BadCorpus) throws {
-        let scratch = try Scratch()
-        let path = scratch.path("corpus.txt")
+        let scratch = try ScratchDirectory("quill-charrnn")
+        let path = scratch.file("corpus.txt")
         #expect(FileManager.default.createFile(atPath: path, contents: Data(bad.bytes)))
         do {
             _ = try Self.start(corpus: path)
@@ -145,9 +134,9 @@ import Testing
     }
 
     @Test func resumingACheckpointOfAnotherKindIsRejected() throws {
-        let scratch = try Scratch()
+        let scratch = try ScratchDirectory("quill-charrnn")
         let corpus = try scratch.write(Self.text, to: "corpus.txt")
-        let path = scratch.path("gpt.safetensors")
+        let path = scratch.file("gpt.safetensors")
         try ModelFile(kind: .gpt, configuration: "{}", tokenizer: "{}", weights: ["w": Tensor([1])]).write(to: path)
         #expect(throws: TrainingError.wrongModelKind(path, found: "gpt", expected: "char-rnn")) {
             _ = try CharRNNTrainingTask.resume(from: path, corpus: corpus, validation: nil)

@@ -14,7 +14,7 @@ import TestSupport
     static let cases: [Case] = [
         Case(name: "one head, one position", batch: 1, length: 1, heads: 1, width: 3),
         Case(name: "two heads", batch: 2, length: 5, heads: 2, width: 4),
-        Case(name: "rows span two query blocks", batch: 1, length: 37, heads: 1, width: 2),
+        Case(name: "rows span two query blocks", batch: 1, length: 70, heads: 1, width: 2),
         Case(name: "three heads, odd head size", batch: 2, length: 6, heads: 3, width: 9),
         Case(name: "attention dropout", batch: 2, length: 7, heads: 2, width: 4, dropout: 0.3),
     ]

@@ -91,4 +91,28 @@ import Testing
         let wrongKind = try Self.quill(["interpolate", model, "the cat", "a dog"])
         #expect(wrongKind.status == 64 && wrongKind.error.contains("vae"))
     }
+
+    @Test func resumedRunRepeatsTheUninterruptedOne() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let corpus = directory.appendingPathComponent("corpus.txt").path
+        try Self.corpus.write(toFile: corpus, atomically: true, encoding: .utf8)
+        func train(_ name: String, steps: Int, resume: Bool = false) throws {
+            let result = try Self.quill(["train", "vae", "--corpus", corpus, "--valid", corpus, "--steps", "\(steps)",
+                                         "--output", directory.appendingPathComponent(name).path, "--eval-interval", "4",
+                                         "--batch-size", "2", "--embedding-size", "8", "--hidden-size", "12",
+                                         "--latent-size", "4", "--tokenizer", "whitespace", "--dropout", "0.2",
+                                         "--word-dropout", "0.3", "--learning-rate", "0.001", "--min-learning-rate", "0.001",
+                                         "--threads", "1"] + (resume ? ["--resume"] : []))
+            #expect(result.status == 0, "\(result.error)")
+        }
+        try train("straight.safetensors", steps: 8)
+        try train("resumed.safetensors", steps: 4)
+        try train("resumed.safetensors", steps: 8, resume: true)
+        let figures = try ["straight", "resumed"].map { name in
+            try Self.quill(["eval", directory.appendingPathComponent("\(name).last.safetensors").path, "--corpus", corpus,
+                            "--samples", "3", "--json"]).output
+        }
+        #expect(figures[0] == figures[1] && !figures[0].isEmpty)
+    }
 }

@@ -73,6 +73,7 @@ import TestSupport
         #expect(figures["mutual_information"]! <= log(2) + 1e-6)
         #expect((0...3).contains(figures["active_units"]!))
         #expect((0...1).contains(figures["exact_reconstruction_rate"]!))
+        #expect((0...1).contains(figures["reconstruction_token_accuracy"]!))
     }
 
     @Test func evaluationRepeatsWithTheSameSeed() {
