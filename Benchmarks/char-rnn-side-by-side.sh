@@ -7,7 +7,9 @@
 # specials). Quill's rate comes from its metrics log, skipping the first 10 steps (warm-up);
 # its sampling rate from two `quill sample` runs of different lengths, so start-up cancels out.
 #
-# Usage: Benchmarks/char-rnn-side-by-side.sh [STEPS]   (env: CORPUS, SCRATCH, THREADS="1 2")
+# Usage: Benchmarks/char-rnn-side-by-side.sh [STEPS]   (env: CORPUS, SCRATCH, THREADS="1 2",
+# QUILL_OPENBLAS_CORETYPE: an OpenBLAS kernel set for Quill's runs only, e.g. SkylakeX on an
+# AVX-512 machine whose environment pins OPENBLAS_CORETYPE=Haswell; PyTorch uses MKL regardless.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 STEPS=${1:-40}
@@ -19,7 +21,10 @@ trap 'rm -rf "$WORK"' EXIT
 
 swift build -c release --scratch-path "$SCRATCH" --product quill >&2
 QUILL="$SCRATCH/release/quill"
-echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), BLAS core ${OPENBLAS_CORETYPE:-auto}" >&2
+QUILL_CORE=${QUILL_OPENBLAS_CORETYPE:-${OPENBLAS_CORETYPE:-}}
+echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), Quill's OpenBLAS kernels ${QUILL_CORE:-auto}" >&2
+QUILL_CMD=("$QUILL")
+[[ -n "$QUILL_CORE" ]] && QUILL_CMD=(env "OPENBLAS_CORETYPE=$QUILL_CORE" "$QUILL")
 
 # Seconds of wall time and peak RSS (MiB) of a command, as "seconds rss".
 measure() {
@@ -31,12 +36,12 @@ for T in $THREADS; do
     peer=$(python3 Benchmarks/peers/char_rnn.py --threads "$T" --steps "$STEPS" --corpus "$CORPUS" --sample-chars 3000)
 
     model="$WORK/bench-$T.safetensors"
-    read -r _ train_rss < <(measure "$QUILL" train char-rnn --corpus "$CORPUS" --output "$model" \
+    read -r _ train_rss < <(measure "${QUILL_CMD[@]}" train char-rnn --corpus "$CORPUS" --output "$model" \
         --cell lstm --layers 2 --hidden-size 256 --embedding-size 64 --seq-len 128 --batch-size 32 \
         --learning-rate 2e-3 --schedule constant --grad-clip 5 --steps $((STEPS + 10)) \
         --eval-interval $((STEPS + 10)) --threads "$T")
-    read -r short _ < <(measure "$QUILL" sample "$model" --max-tokens 1000 --seed 1 --threads "$T")
-    read -r long sample_rss < <(measure "$QUILL" sample "$model" --max-tokens 11000 --seed 1 --threads "$T")
+    read -r short _ < <(measure "${QUILL_CMD[@]}" sample "$model" --max-tokens 1000 --seed 1 --threads "$T")
+    read -r long sample_rss < <(measure "${QUILL_CMD[@]}" sample "$model" --max-tokens 11000 --seed 1 --threads "$T")
 
     python3 - "$T" "$model" "$train_rss" "$short" "$long" "$sample_rss" "$peer" <<'EOF'
 import json, sys

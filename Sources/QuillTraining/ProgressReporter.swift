@@ -22,6 +22,7 @@ public final class ProgressReporter {
         var fraction: Double? = nil
         if let totalSteps, totalSteps > 0 { fraction = Double(step) / Double(totalSteps) }
         if let budget, budget > 0 { fraction = max(fraction ?? 0, elapsed / budget) }
+        fraction = fraction.map { Swift.min(1, $0) }
         let eta = fraction.map { $0 > 0 ? elapsed * (1 - $0) / $0 : .infinity }
         var line = "\(label) "
         if let fraction, isTerminal {

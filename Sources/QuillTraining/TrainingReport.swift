@@ -29,8 +29,8 @@ public struct TrainingReport {
             [SVGPlot.Series(label: "train", points: series("train_loss", against: axis)),
              SVGPlot.Series(label: "validation", points: series("val_loss", against: axis))]
         }
-        plots.append(SVGPlot(title: "Loss against step", xLabel: "step", yLabel: "loss (nats/token)", series: lossSeries("step")))
-        plots.append(SVGPlot(title: "Loss against wall time", xLabel: "seconds", yLabel: "loss (nats/token)",
+        plots.append(SVGPlot(title: "Loss against step", xLabel: "step", yLabel: "loss", series: lossSeries("step")))
+        plots.append(SVGPlot(title: "Loss against wall time", xLabel: "seconds", yLabel: "loss",
                              series: lossSeries("elapsed_s")))
         plots.append(SVGPlot(title: "Throughput", xLabel: "step", yLabel: "tokens/s",
                              series: [SVGPlot.Series(label: "tokens/s", points: series("tokens_per_s", against: "step"))]))
