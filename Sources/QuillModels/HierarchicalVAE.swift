@@ -50,7 +50,8 @@ public final class HierarchicalVAE: LatentSentenceModel {
             }
         }
         (self.up, self.estimate, self.priorHidden, self.prior) = (up, estimate, priorHidden, prior)
-        decoder = SentenceDecoder(configuration: c, latentSize: c.decoderLatentSize, embedding: embedding, generator: &generator)
+        decoder = SentenceDecoder(configuration: c, latentSize: c.decoderLatentSize, embedding: embedding, tokenizer: tokenizer,
+                                  generator: &generator)
     }
 
     /// Every parameter under its checkpoint name.

@@ -1,5 +1,6 @@
 import QuillNN
 import QuillTensor
+import QuillText
 
 /// The generative half of the sentence models: an LSTM or GRU language model over the shared
 /// embedding, optionally conditioned on a latent vector, and the output layer over the
@@ -19,10 +20,14 @@ final class SentenceDecoder {
     let outputWeight: Tensor
     /// `output.bias` [V].
     let outputBias: Tensor
+    /// Ids decoding never produces: padding, `<bos>`, and tokens holding a line break.
+    var neverGeneratedIDs = SentenceDecoder.neverGenerated
 
     /// Creates the layers with PyTorch's initialization; with `configuration.tiesEmbeddings` the
     /// output layer's weight is `embedding` [V, E].
-    init(configuration c: SentenceModelConfiguration, latentSize: Int, embedding: Tensor, generator: inout RandomGenerator) {
+    init(configuration c: SentenceModelConfiguration, latentSize: Int, embedding: Tensor, tokenizer: any Tokenizer,
+         generator: inout RandomGenerator) {
+        neverGeneratedIDs.formUnion(Self.lineBreakIDs(of: tokenizer))
         configuration = c
         self.latentSize = latentSize
         let concatenates = latentSize > 0 && c.conditioning == .concat

@@ -30,7 +30,8 @@ public final class SentenceLM: SentenceModel, TextGenerator, CorpusEvaluating {
         self.configuration = configuration
         self.tokenizer = tokenizer
         embedding = configuration.makeEmbedding(generator: &generator)
-        decoder = SentenceDecoder(configuration: configuration, latentSize: 0, embedding: embedding, generator: &generator)
+        decoder = SentenceDecoder(configuration: configuration, latentSize: 0, embedding: embedding, tokenizer: tokenizer,
+                                  generator: &generator)
     }
 
     /// Every parameter under the VAE's names for the same tensors.

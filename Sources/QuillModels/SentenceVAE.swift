@@ -35,7 +35,7 @@ public final class SentenceVAE: LatentSentenceModel {
         posterior = Linear(inputSize: configuration.encoderFeatureSize, outputSize: 2 * configuration.latentSize,
                            generator: &generator)
         decoder = SentenceDecoder(configuration: configuration, latentSize: configuration.latentSize, embedding: embedding,
-                                  generator: &generator)
+                                  tokenizer: tokenizer, generator: &generator)
     }
 
     /// Every parameter under the peer's names.

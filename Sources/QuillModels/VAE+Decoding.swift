@@ -45,7 +45,7 @@ extension SentenceDecoder {
                         continue
                     }
                     let id = pickToken(logits: logits.data + b * V, vocabularySize: V, options: options,
-                                       history: outputs[b][...], excluded: Self.neverGenerated,
+                                       history: outputs[b][...], excluded: neverGeneratedIDs,
                                        generator: &generator, scratch: scratch)
                     if id == Vocabulary.endID || outputs[b].count + 1 >= options.maxTokens {
                         if id != Vocabulary.endID { outputs[b].append(id) }
@@ -65,6 +65,15 @@ extension SentenceDecoder {
 
     /// Ids decoding never produces: padding and a second `<bos>`.
     static let neverGenerated: Set<Int> = [Vocabulary.paddingID, Vocabulary.beginID]
+
+    /// The ids of tokens that contain a line break: sentences are lines, so a decoded sentence
+    /// never holds one (a vocabulary counted from a file has the newline as a token).
+    static func lineBreakIDs(of tokenizer: any Tokenizer) -> Set<Int> {
+        Set((0..<tokenizer.vocabularySize).filter { id in
+            guard let token = tokenizer.token(for: id) else { return false }
+            return token.contains("\n") || token.contains("\r")
+        })
+    }
 
     /// One step's recurrent input [B, E(+Z)] for the previous `tokens`.
     func stepInput(_ embedding: Tensor, tokens: [Int], latents: Tensor?) -> Tensor {
@@ -125,7 +134,7 @@ extension SentenceDecoder {
     private func topTokens(_ row: UnsafePointer<Float>, count: Int, keeping k: Int) -> [(Int, Float)] {
         var best: [(Int, Float)] = []
         best.reserveCapacity(k + 1)
-        for id in 0..<count where !Self.neverGenerated.contains(id) {
+        for id in 0..<count where !neverGeneratedIDs.contains(id) {
             let value = row[id]
             if best.count == k, let last = best.last, value <= last.1 { continue }
             let position = best.firstIndex { value > $0.1 } ?? best.count
