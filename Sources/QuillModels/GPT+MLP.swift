@@ -37,7 +37,7 @@ extension Tensor {
         let out = Tensor(uninitializedShape: shape)
         let x = UnsafePointer(input.data), y = out.data
         parallelFor(count, grain: 1 << 15) { range in
-            forEachLanes(range, x, y) { v, _ in v * normalCDF(v, gaussian: exponential(v * v * Lanes(repeating: -0.5))) }
+            forEachLanes(range, x, y) { v, _ in v * normalCDF(v, gaussian: vectorExpFlushingToZero(v * v * Lanes(repeating: -0.5))) }
         }
         if Tape.needsRecord(self) {
             Tape.record(out) { g in
@@ -45,7 +45,7 @@ extension Tensor {
                 parallelFor(self.count, grain: 1 << 15) { range in
                     forEachLanes(range, x, dx, dy) { v, accumulated, upstream in
                         // d/dx x·Φ(x) = Φ(x) + x·φ(x); Φ and φ share the factor e^(−x²/2).
-                        let gaussian = exponential(v * v * Lanes(repeating: -0.5))
+                        let gaussian = vectorExpFlushingToZero(v * v * Lanes(repeating: -0.5))
                         let derivative = normalCDF(v, gaussian: gaussian) + v * gaussian * Lanes(repeating: 0.398_942_28)
                         return accumulated + upstream * derivative
                     }
@@ -102,26 +102,4 @@ private func normalCDF(_ x: Lanes, gaussian: Lanes) -> Lanes {
     poly = poly * t + Lanes(repeating: 0.254_829_592)
     let halfComplement = Lanes(repeating: 0.5) * poly * t * gaussian
     return halfComplement.replacing(with: Lanes(repeating: 1) - halfComplement, where: x .>= 0)
-}
-
-/// e^x for eight lanes x ≤ 88 (Cephes expf: range reduction and a degree-6 polynomial, about
-/// 2 ulp); exactly 0 below −87.3, so masked (−∞) entries vanish.
-///
-/// 2ⁿ is assembled with the 1.5·2²³ magic-number trick rather than a float-to-int conversion,
-/// which Swift's generic SIMD code turns into a scalar loop.
-@inline(__always)
-private func exponential(_ x: Lanes) -> Lanes {
-    let n = (x * Lanes(repeating: 1.442_695_04) + Lanes(repeating: 0.5)).rounded(.down)
-    var r = x - n * Lanes(repeating: 0.693_359_375)
-    r = r - n * Lanes(repeating: -2.121_944_4e-4)
-    var p = Lanes(repeating: 1.987_569_1e-4)
-    p = p * r + Lanes(repeating: 1.398_199_9e-3)
-    p = p * r + Lanes(repeating: 8.333_452e-3)
-    p = p * r + Lanes(repeating: 4.166_579_6e-2)
-    p = p * r + Lanes(repeating: 1.666_666_5e-1)
-    p = p * r + Lanes(repeating: 5.000_000_1e-1)
-    p = p * r * r + r + Lanes(repeating: 1)
-    let biased = unsafeBitCast(n + Lanes(repeating: 12_582_912 + 127), to: SIMD8<Int32>.self)
-    let scale = unsafeBitCast((biased &- 0x4B40_0000) &<< 23, to: Lanes.self)
-    return (p * scale).replacing(with: 0, where: x .< Lanes(repeating: -87.3))
 }

@@ -223,7 +223,7 @@ private func exponentiateShifted(_ x: UnsafeMutablePointer<Float>, _ n: Int, shi
     var sum = Lanes(repeating: 0)
     var i = 0
     while i + 8 <= n {
-        let e = exponential(load(x + i) - s)
+        let e = vectorExpFlushingToZero(load(x + i) - s)
         store(e, x + i)
         sum += e
         i += 8
@@ -254,26 +254,4 @@ private func scoreGradientRow(_ g: UnsafeMutablePointer<Float>, _ p: UnsafePoint
     while i + 8 <= visible { store(load(p + i) * (load(g + i) - d) * s, g + i); i += 8 }
     while i < visible { g[i] = p[i] * (g[i] - delta) * scale; i += 1 }
     (g + visible).initialize(repeating: 0, count: count - visible)
-}
-
-/// e^x for eight lanes x ≤ 88 (Cephes expf: range reduction and a degree-6 polynomial, about
-/// 2 ulp); exactly 0 below −87.3, so masked (−∞) entries vanish.
-///
-/// 2ⁿ is assembled with the 1.5·2²³ magic-number trick rather than a float-to-int conversion,
-/// which Swift's generic SIMD code turns into a scalar loop.
-@inline(__always)
-private func exponential(_ x: Lanes) -> Lanes {
-    let n = (x * Lanes(repeating: 1.442_695_04) + Lanes(repeating: 0.5)).rounded(.down)
-    var r = x - n * Lanes(repeating: 0.693_359_375)
-    r = r - n * Lanes(repeating: -2.121_944_4e-4)
-    var p = Lanes(repeating: 1.987_569_1e-4)
-    p = p * r + Lanes(repeating: 1.398_199_9e-3)
-    p = p * r + Lanes(repeating: 8.333_452e-3)
-    p = p * r + Lanes(repeating: 4.166_579_6e-2)
-    p = p * r + Lanes(repeating: 1.666_666_5e-1)
-    p = p * r + Lanes(repeating: 5.000_000_1e-1)
-    p = p * r * r + r + Lanes(repeating: 1)
-    let biased = unsafeBitCast(n + Lanes(repeating: 12_582_912 + 127), to: SIMD8<Int32>.self)
-    let scale = unsafeBitCast((biased &- 0x4B40_0000) &<< 23, to: Lanes.self)
-    return (p * scale).replacing(with: 0, where: x .< Lanes(repeating: -87.3))
 }

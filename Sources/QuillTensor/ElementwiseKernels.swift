@@ -110,6 +110,13 @@ public func vectorExp(_ x: SIMD8<Float>) -> SIMD8<Float> {
     return p * scale
 }
 
+/// e^x for eight lanes, exactly 0 below −87.3, so masked (−∞) entries of a softmax vanish
+/// instead of leaving e^−87.3.
+@inlinable @inline(__always)
+public func vectorExpFlushingToZero(_ x: SIMD8<Float>) -> SIMD8<Float> {
+    vectorExp(x).replacing(with: 0, where: x .< SIMD8<Float>(repeating: -87.3))
+}
+
 /// tanh for eight lanes via e^(2x), with the sign restored for stability.
 @inlinable @inline(__always)
 public func vectorTanh(_ x: SIMD8<Float>) -> SIMD8<Float> {
