@@ -38,10 +38,20 @@ struct ReplCommand: ParsableCommand {
             let names = session.models.map { "\($0.kind.rawValue) \(($0.path as NSString).lastPathComponent)" }
             FileHandle.standardError.write(Data("quill repl: \(names.joined(separator: ", ")). Type :help for commands, Ctrl-D to leave.\n".utf8))
         }
+        // Ctrl-C at the prompt makes libedit return no line, as Ctrl-D does; the interrupt flag
+        // tells them apart. The first Ctrl-C only warns; a second one in a row leaves.
+        var interruptedAtPrompt = false
         while true {
             Interrupt.reset()
             let prompt = "\(session.models[session.current].kind.rawValue)> "
-            guard let line = reader.readLine(prompt: prompt) else { break }
+            guard let line = reader.readLine(prompt: prompt) else {
+                guard Interrupt.isRequested else { break }
+                if interruptedAtPrompt { throw Exit.interrupted }
+                interruptedAtPrompt = true
+                FileHandle.standardError.write(Data("\n(Ctrl-C again or Ctrl-D to leave)\n".utf8))
+                continue
+            }
+            interruptedAtPrompt = false
             if session.handle(line) == .quit { break }
         }
         if reader.isInteractive { FileHandle.standardError.write(Data("\n".utf8)) }
