@@ -18,6 +18,12 @@ public enum Interrupt {
             if Interrupt.flag != 0 { _exit(130) }
             Interrupt.flag = 1
         }
+        // A process started from a thread that blocks SIGINT (Foundation's `Process` run from a
+        // Dispatch worker, as in tests) inherits the block, and Ctrl-C would never arrive.
+        var mask = sigset_t()
+        sigemptyset(&mask)
+        sigaddset(&mask, SIGINT)
+        pthread_sigmask(SIG_UNBLOCK, &mask, nil)
     }
 
     /// Whether Ctrl-C was pressed since the last ``reset()``.

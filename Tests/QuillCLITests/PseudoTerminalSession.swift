@@ -11,7 +11,7 @@ final class PseudoTerminalSession {
     private var buffer = Data()
 
     init(arguments: [String], home: String) throws {
-        let command = ([quillExecutable.path] + arguments).map { "'\($0)'" }.joined(separator: " ")
+        let command = "exec " + ([quillExecutable.path] + arguments).map { "'\($0)'" }.joined(separator: " ")
         process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
         process.arguments = ["-qfec", command, "/dev/null"]
         var environment = ProcessInfo.processInfo.environment

@@ -70,6 +70,20 @@ import TestSupport
         let history = try readHistory(models.directory.file(".quill_history"))
         #expect(history.contains(":recon jésus wept 中文"))
     }
+
+    @Test func secondControlCAtThePromptExits() throws {
+        let models = try TinyModels.trained.get()
+        let session = try PseudoTerminalSession(arguments: ["repl", models.vae, "--seed", "1"], home: models.directory.path)
+        #expect(session.waitFor("vae> ", after: 0, timeout: 60), "\(session.output)")
+        let beforeFirst = session.output.utf8.count
+        session.send("\u{03}")
+        // The first Ctrl-C only warns and prompts again; the REPL still answers.
+        #expect(session.waitFor("Ctrl-C again", after: beforeFirst, timeout: 30), "\(session.output)")
+        #expect(session.waitFor("vae> ", after: beforeFirst, timeout: 30), "\(session.output)")
+        #expect(session.isRunning)
+        session.send("\u{03}")
+        #expect(session.waitForExit(timeout: 30) == 130, "\(session.output)")
+    }
 }
 
 /// The lines of a libedit history file, whose entries are vis(3)-encoded (`\040` for a space).

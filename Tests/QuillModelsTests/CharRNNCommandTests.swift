@@ -75,6 +75,38 @@ import TestSupport
         #expect(try Self.lossRecords(scratch.file("resumed.metrics.jsonl")) == expected)
     }
 
+    @Test func controlCSavesACheckpointAndExits() throws {
+        let scratch = try ScratchDirectory("quill-charrnn")
+        let corpus = try scratch.write(Self.corpus, to: "corpus.txt")
+        let process = Process()
+        process.executableURL = quillExecutable
+        process.arguments = ["train", "char-rnn", "--corpus", corpus, "--output", scratch.file("model.safetensors"),
+                             "--steps", "1000000", "--eval-interval", "1000000"] + Self.tinySizes
+        FileManager.default.createFile(atPath: scratch.file("stderr.txt"), contents: nil)
+        process.standardError = FileHandle(forWritingAtPath: scratch.file("stderr.txt"))
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        // Wait for the first metrics record (step 10), so training is under way.
+        let metrics = scratch.file("model.metrics.jsonl")
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline, (try? String(contentsOfFile: metrics, encoding: .utf8))?.isEmpty ?? true {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        process.interrupt()
+        let stop = Date().addingTimeInterval(30)
+        while process.isRunning && Date() < stop { Thread.sleep(forTimeInterval: 0.05) }
+        if process.isRunning {
+            // SIGKILL: a process that ignores SIGINT may block SIGTERM as well.
+            kill(process.processIdentifier, SIGKILL)
+            Issue.record("quill ignored SIGINT for 30 s")
+        }
+        process.waitUntilExit()
+        let error = try String(contentsOfFile: scratch.file("stderr.txt"), encoding: .utf8)
+        #expect(process.terminationStatus == 130, "\(error)")
+        #expect(error.contains("checkpoint saved (continue with --resume)"), "\(error)")
+        #expect(FileManager.default.fileExists(atPath: scratch.file("model.last.safetensors")))
+    }
+
     struct Failure: CustomTestStringConvertible, Sendable {
         var name: String
         var corpus: [UInt8]
