@@ -54,7 +54,7 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "QuillREPLTests", dependencies: ["QuillREPL"]),
         // End to end through the built `quill` executable (it must be built first: `swift build`).
-        .testTarget(name: "QuillCLITests", dependencies: ["TestSupport"]),
+        .testTarget(name: "QuillCLITests", dependencies: ["TestSupport"], exclude: ["Snapshots"]),
         .testTarget(name: "QuillTextTests", dependencies: ["QuillText"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "QuillNNTests", dependencies: ["QuillNN", "TestSupport"],

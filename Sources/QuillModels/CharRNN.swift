@@ -14,7 +14,7 @@ public final class CharRNN: Module {
     /// The token embedding [V, E].
     public let embedding: Tensor
     /// The recurrent stack, an ``LSTM`` or a ``GRU``.
-    public let recurrent: any RecurrentLayer
+    public let recurrent: RecurrentLayer
     /// The output head: logits = h · Wᵀ + b, W [V, H].
     public let head: Linear
     /// Draws the dropout mask on the top layer's output; saved with a run so `--resume` is exact.

@@ -13,7 +13,7 @@ final class SentenceDecoder {
     /// The width of the latent vector read, 0 for none.
     let latentSize: Int
     /// `decoder.*`: the recurrent layer.
-    let rnn: any RecurrentLayer
+    let rnn: RecurrentLayer
     /// `latent_to_state.*`: z [B, Z] → initial state [B, H] (GRU) or [B, 2H] (LSTM: h₀ then c₀).
     let latentToState: Linear?
     /// `output.weight` [V, H], or the embedding itself when tied.

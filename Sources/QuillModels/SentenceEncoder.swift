@@ -6,7 +6,7 @@ import QuillTensor
 /// summary the posterior is computed from.
 final class SentenceEncoder {
     /// The recurrent layer, `encoder.*` in checkpoints (PyTorch's `nn.LSTM`/`nn.GRU` names).
-    let rnn: any RecurrentLayer
+    let rnn: RecurrentLayer
 
     /// Creates the layer with PyTorch's initialization.
     init(configuration c: SentenceModelConfiguration, generator: inout RandomGenerator) {

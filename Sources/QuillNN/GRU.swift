@@ -5,69 +5,14 @@ import QuillTensor
 ///
 /// The gates follow PyTorch's formula, where the reset gate scales the whole hidden-side term:
 /// n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)) and h' = (1 − z) ⊙ n + z ⊙ h.
-///
-/// Each layer and direction runs as fused kernels: one GEMM for x·W_ihᵀ over the whole
-/// sequence, then per timestep one GEMM for h·W_hhᵀ and one vectorized pointwise kernel. The
-/// whole stack is one tape op, whose backward runs backpropagation through time by hand.
-public final class GRU: Module {
-    let stack: RecurrentStack
-
+public final class GRU: RecurrentLayer {
     /// Creates the layers with PyTorch's initialization, U(−1/√hiddenSize, 1/√hiddenSize).
     ///
     /// `dropout` is the probability of zeroing each output of every layer but the last while
     /// training. The dropout masks come from a generator seeded from `generator`.
     public init(inputSize: Int, hiddenSize: Int, layerCount: Int = 1, dropout: Float = 0,
                 isBidirectional: Bool = false, generator: inout RandomGenerator) {
-        stack = RecurrentStack(kind: .gru, inputSize: inputSize, hiddenSize: hiddenSize, layerCount: layerCount,
-                               dropout: dropout, isBidirectional: isBidirectional, generator: &generator)
+        super.init(kind: .gru, inputSize: inputSize, hiddenSize: hiddenSize, layerCount: layerCount,
+                   dropout: dropout, isBidirectional: isBidirectional, generator: &generator)
     }
-
-    /// The number of input features, I.
-    public var inputSize: Int { stack.inputSize }
-    /// The number of hidden units per direction, H.
-    public var hiddenSize: Int { stack.hiddenSize }
-    /// The number of stacked layers.
-    public var layerCount: Int { stack.layerCount }
-    /// 2 for a bidirectional stack, else 1.
-    public var directionCount: Int { stack.directionCount }
-    /// The dropout probability between layers.
-    public var dropout: Float { stack.dropout }
-    /// Whether dropout is active (``setTraining(_:)``); true after creation, as in PyTorch.
-    public var isTraining: Bool { stack.isTraining }
-    /// The parameters of each layer and direction, indexed by layer · directionCount + direction.
-    public var weights: [RecurrentWeights] { stack.weights }
-    /// The generator that draws dropout masks; save and restore it to resume training exactly.
-    public var generator: RandomGenerator {
-        get { stack.generator }
-        set { stack.generator = newValue }
-    }
-
-    /// Runs the stack over `input` [B, T, inputSize], starting from `state` (zeros when nil).
-    ///
-    /// Returns the top layer's hidden state at every timestep, [B, T, directionCount·H] with
-    /// the reverse direction in the second half, and the final state h [layers·directions, B, H].
-    /// With `lengths` [B], sequence b is padded after `lengths[b]` tokens: its outputs there are
-    /// zero, its final state is the one at its last real token, and the reverse direction
-    /// starts at that token. Gradients flow into `input`, `state` and the weights; pass
-    /// `state.detached()` to truncate backpropagation at the batch boundary.
-    public func callAsFunction(_ input: Tensor, state: RecurrentState? = nil,
-                               lengths: [Int]? = nil) -> (output: Tensor, state: RecurrentState) {
-        stack(input, state: state, lengths: lengths)
-    }
-
-    /// Advances every layer by one timestep for `input` [B, inputSize], returning the top
-    /// layer's new hidden state [B, H] and the new state.
-    ///
-    /// Meant for generation: it records nothing on the tape and never applies dropout.
-    /// Unidirectional stacks only.
-    public func step(_ input: Tensor, state: RecurrentState? = nil) -> (output: Tensor, state: RecurrentState) {
-        stack.step(input, state: state)
-    }
-
-    /// The parameters with PyTorch's names: `weight_ih_l0`, `weight_hh_l0`, `bias_ih_l0`,
-    /// `bias_hh_l0`, then `..._l0_reverse` when bidirectional, then layer 1 and so on.
-    public func namedParameters() -> [(name: String, tensor: Tensor)] { stack.namedParameters() }
-
-    /// Turns dropout between layers on (training) or off (inference).
-    public func setTraining(_ training: Bool) { stack.isTraining = training }
 }

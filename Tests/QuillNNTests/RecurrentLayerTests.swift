@@ -112,7 +112,7 @@ import TestSupport
         let without = makeRecurrentLayer(cell, inputSize: 3, hiddenSize: 8, layerCount: 2, seed: 7)
         var generator = RandomGenerator(seed: 23)
         let x = Tensor.uniform([2, 4, 3], low: -1, high: 1, using: &generator)
-        let run = { (layer: any RecurrentLayer) in withoutGradients { layer(x, state: nil, lengths: nil).output.toArray() } }
+        let run = { (layer: RecurrentLayer) in withoutGradients { layer(x, state: nil, lengths: nil).output.toArray() } }
         let saved = withDropout.generator
         let first = run(withDropout)
         withDropout.generator = saved

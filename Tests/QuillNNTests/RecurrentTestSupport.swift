@@ -11,7 +11,7 @@ enum Cell: String, CustomTestStringConvertible, Sendable, CaseIterable {
 
 /// Builds an LSTM or GRU stack with weights drawn from `seed`.
 func makeRecurrentLayer(_ cell: Cell, inputSize: Int, hiddenSize: Int, layerCount: Int = 1,
-                        dropout: Float = 0, isBidirectional: Bool = false, seed: UInt64 = 1) -> any RecurrentLayer {
+                        dropout: Float = 0, isBidirectional: Bool = false, seed: UInt64 = 1) -> RecurrentLayer {
     var generator = RandomGenerator(seed: seed)
     switch cell {
     case .lstm:
