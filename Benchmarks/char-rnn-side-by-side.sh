@@ -9,7 +9,8 @@
 #
 # Usage: Benchmarks/char-rnn-side-by-side.sh [STEPS]   (env: CORPUS, SCRATCH, THREADS="1 2",
 # QUILL_OPENBLAS_CORETYPE: an OpenBLAS kernel set for Quill's runs only, e.g. SkylakeX on an
-# AVX-512 machine whose environment pins OPENBLAS_CORETYPE=Haswell; PyTorch uses MKL regardless.)
+# AVX-512 machine whose environment pins OPENBLAS_CORETYPE=Haswell; PyTorch uses MKL regardless;
+# QUILL: a quill executable already built, to skip the release build.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 STEPS=${1:-40}
@@ -19,8 +20,10 @@ THREADS=${THREADS:-"1 2"}
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 
-swift build -c release --scratch-path "$SCRATCH" --product quill >&2
-QUILL="$SCRATCH/release/quill"
+if [[ -z "${QUILL:-}" ]]; then
+    swift build -c release --scratch-path "$SCRATCH" --product quill >&2
+    QUILL="$SCRATCH/release/quill"
+fi
 QUILL_CORE=${QUILL_OPENBLAS_CORETYPE:-${OPENBLAS_CORETYPE:-}}
 echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), Quill's OpenBLAS kernels ${QUILL_CORE:-auto}" >&2
 QUILL_CMD=("$QUILL")

@@ -6,37 +6,66 @@
 # sentences cut to 24 words, in order, so they carry real padding.
 #
 #   Benchmarks/vae-side-by-side.sh            # builds quill-bench in release, then measures
-#   SCRATCH=.build-x Benchmarks/vae-side-by-side.sh
+#   SCRATCH=.build-x REPEATS=5 THREADS="1 2" CONFIGS="gru lstm" Benchmarks/vae-side-by-side.sh
 #
-# Prints one line per case: sentences/s for Quill and PyTorch, their ratio, and each side's CPU
-# milliseconds per step (a fairer figure on a busy machine). Run it on a quiet machine; both sides
-# take the median of 15 timed steps. The environment may pin OpenBLAS to its AVX2 kernels
-# (OPENBLAS_CORETYPE=Haswell); export OPENBLAS_CORETYPE=SkylakeX to use AVX-512 where the CPU has it.
+# Each repetition runs Quill, then the peer, back to back (each side takes the median of 15
+# timed steps), so a repetition's ratio compares the two under the same machine load. The table
+# gives, per case, the median over REPEATS (default 3) of each side's sentences/s, the median of
+# the per-repetition ratios, each side's median CPU milliseconds per step (a fairer figure on a
+# busy machine) and the OpenBLAS kernel Quill ran. The environment may pin OpenBLAS to its AVX2
+# kernels (OPENBLAS_CORETYPE=Haswell); export OPENBLAS_CORETYPE=SkylakeX to use AVX-512 where the
+# CPU has it. RAW=FILE keeps every repetition's JSON lines.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SCRATCH=${SCRATCH:-.build-release}
+REPEATS=${REPEATS:-3}
+THREADS=${THREADS:-1 2}
+CONFIGS=${CONFIGS:-gru lstm}
 PTB=${QUILL_BENCH_PTB:-../shared/corpora/ptb/ptb.train.txt}
 export QUILL_BENCH_PTB=$PTB
 swift build -c release --scratch-path "$SCRATCH" --product quill-bench >&2
 BENCH="$SCRATCH/release/quill-bench"
+RAW=${RAW:-$(mktemp)}
+: >"$RAW"
 
-printf "%-6s %-7s %7s %12s %12s %7s %14s %14s\n" model data threads "quill s/s" "pytorch s/s" ratio "quill cpu ms" "torch cpu ms"
-for threads in 1 2; do
-    for config in gru lstm; do
-        quill=$("$BENCH" "vae.$config.train_step" --threads "$threads")
-        for data in random ptb; do
-            source=$data
-            [ "$data" = ptb ] && source=$PTB
-            [ "$data" = ptb ] && [ ! -f "$PTB" ] && continue
-            peer=$(python3 Benchmarks/peers/vae.py --config "$config" --threads "$threads" --data "$source")
-            QUILL="$quill" PEER="$peer" DATA="$data" CONFIG="$config" THREADS="$threads" python3 - <<'PY'
-import json, os
-quill = [json.loads(l) for l in os.environ["QUILL"].splitlines() if l.startswith("{")]
-ours = next(r for r in quill if r.get("data") == os.environ["DATA"])
-peer = json.loads(os.environ["PEER"])
-print(f'{os.environ["CONFIG"]:<6} {os.environ["DATA"]:<7} {os.environ["THREADS"]:>7} {ours["value"]:>12.1f} {peer["value"]:>12.1f} '
-      f'{ours["value"] / peer["value"]:>6.2f}x {ours["cpu_ms_per_step"]:>14} {peer["cpu_ms_per_step"]:>14}')
-PY
+for threads in $THREADS; do
+    for config in $CONFIGS; do
+        for repeat in $(seq "$REPEATS"); do
+            "$BENCH" "vae.$config.train_step" --threads "$threads" | grep '^{' |
+                sed "s/^{/{\"side\": \"quill\", \"repeat\": $repeat, \"config\": \"$config\", /" >>"$RAW"
+            for data in random ptb; do
+                source=$data
+                [ "$data" = ptb ] && source=$PTB
+                [ "$data" = ptb ] && [ ! -f "$PTB" ] && continue
+                python3 Benchmarks/peers/vae.py --config "$config" --threads "$threads" --data "$source" |
+                    sed "s/^{/{\"side\": \"peer\", \"repeat\": $repeat, \"config\": \"$config\", \"data_name\": \"$data\", /" >>"$RAW"
+            done
         done
     done
 done
+
+RAW="$RAW" python3 - <<'PY'
+import json, os, statistics
+rows = [json.loads(l) for l in open(os.environ["RAW"]) if l.startswith("{")]
+def key(r):
+    data = r.get("data_name", r["data"])
+    return (r["threads"], r["config"], data)
+cases = sorted({key(r) for r in rows}, key=lambda k: (k[0], k[1] != "gru", k[2] != "random"))
+print(f'{"model":<6} {"data":<7} {"threads":>7} {"quill s/s":>10} {"torch s/s":>10} {"ratio":>7} '
+      f'{"ratios (each repetition)":<26} {"quill cpu ms":>12} {"torch cpu ms":>12}  kernel')
+for case in cases:
+    quill = {r["repeat"]: r for r in rows if r["side"] == "quill" and key(r) == case}
+    peer = {r["repeat"]: r for r in rows if r["side"] == "peer" and key(r) == case}
+    repeats = sorted(set(quill) & set(peer))
+    if not repeats:
+        continue
+    ratios = [quill[i]["value"] / peer[i]["value"] for i in repeats]
+    median = lambda xs: statistics.median(xs)
+    q = median([quill[i]["value"] for i in repeats]); p = median([peer[i]["value"] for i in repeats])
+    qc = median([float(quill[i]["cpu_ms_per_step"]) for i in repeats])
+    pc = median([float(peer[i]["cpu_ms_per_step"]) for i in repeats])
+    kernel = f'{quill[repeats[0]]["kernel"]} (OPENBLAS_CORETYPE={quill[repeats[0]]["openblas_coretype"]})'
+    each = " ".join(f"{x:.2f}" for x in ratios)
+    print(f'{case[1]:<6} {case[2]:<7} {case[0]:>7} {q:>10.1f} {p:>10.1f} {median(ratios):>6.2f}x {each:<26} '
+          f'{qc:>12.1f} {pc:>12.1f}  {kernel}')
+PY

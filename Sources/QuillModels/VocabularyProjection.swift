@@ -53,9 +53,14 @@ enum VocabularyProjection {
     /// log p(t_r | x_r) for every row of `input` [N, H], without recording: the logits are
     /// computed `chunk` rows at a time, so importance sampling over thousands of rows never
     /// holds an [N, V] buffer.
+    ///
+    /// 512 rows keep the GEMM large enough that packing `weight` once per call costs little,
+    /// while the [chunk, V] scratch (20 MB at V = 10k) stays under glibc's largest mmap
+    /// threshold, so evaluation's thousands of calls reuse heap memory instead of page-faulting
+    /// a fresh mapping each time.
     static func logLikelihoods(_ input: Tensor, weight: Tensor, bias: Tensor, targets: IndexTensor,
-                               chunk: Int = 1024) -> [Float] {
-        let x = input.copy()
+                               chunk: Int = 512) -> [Float] {
+        let x = input.contiguous()
         let rows = x.shape[0], hidden = x.shape[1], vocabulary = weight.shape[0]
         var result = [Float](repeating: 0, count: rows)
         let logits = Tensor(uninitializedShape: [min(chunk, max(rows, 1)), vocabulary])
