@@ -45,9 +45,11 @@ let package = Package(
                 "QuillTraining", "QuillREPL", "CEditLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
+        // Interposes malloc & co. to count heap allocations; linked only into quill-bench.
+        .target(name: "CAllocationCounter", path: "Benchmarks/CAllocationCounter"),
         .executableTarget(
-            name: "quill-bench", dependencies: ["QuillTraining", "COpenBLAS"], path: "Benchmarks/quill-bench",
-            swiftSettings: vectorFlags),
+            name: "quill-bench", dependencies: ["QuillTraining", "QuillText", "COpenBLAS", "CAllocationCounter"],
+            path: "Benchmarks/quill-bench", swiftSettings: vectorFlags),
 
         .target(name: "TestSupport", dependencies: ["QuillTensor"], path: "Tests/TestSupport"),
         .testTarget(name: "QuillTensorTests", dependencies: ["QuillTensor", "TestSupport"],

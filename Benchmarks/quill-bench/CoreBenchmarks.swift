@@ -1,3 +1,4 @@
+import CAllocationCounter
 import COpenBLAS
 import Foundation
 import QuillTensor
@@ -10,7 +11,7 @@ enum CoreBenchmarks {
         Benchmark(name: "softmax", run: softmax),
         Benchmark(name: "layer_norm", run: layerNorm),
         Benchmark(name: "cross_entropy", run: crossEntropy),
-        Benchmark(name: "elementwise", run: elementwise),
+        Benchmark(name: "elementwise", run: ElementwiseBenchmark.run),
         Benchmark(name: "tape_overhead", run: tapeOverhead),
         Benchmark(name: "mlp_step", run: MLPBenchmark.step),
         Benchmark(name: "mlp_determinism", run: MLPBenchmark.determinism),
@@ -49,8 +50,10 @@ enum CoreBenchmarks {
         var generator = RandomGenerator(seed: 3)
         let x = Tensor.normal([64 * 256, 384], using: &generator)
         let bytes = Double(x.count * 4 * 2)
-        let forward = medianTime { _ = x.softmax() }
-        r.emit("softmax_forward_16384x384", bytes / forward / 1e9, "GB/s")
+        let forward = rateAgainstMemcpy(floats: x.count, bytes: bytes) { _ = withoutGradients { x.softmax() } }
+        r.emit("softmax_forward_16384x384", forward.rate, "GB/s", extra: ["ratio_to_memcpy": "\(forward.ratio)"])
+        let logForward = rateAgainstMemcpy(floats: x.count, bytes: bytes) { _ = withoutGradients { x.logSoftmax() } }
+        r.emit("log_softmax_forward_16384x384", logForward.rate, "GB/s", extra: ["ratio_to_memcpy": "\(logForward.ratio)"])
         let xg = x.copy(); xg.requiresGrad = true
         let g = Tensor.normal(x.shape, using: &generator)
         let both = medianTime {
@@ -65,8 +68,8 @@ enum CoreBenchmarks {
         let x = Tensor.normal([64 * 256, 384], using: &generator, requiresGrad: true)
         let w = Tensor.ones([384], requiresGrad: true), b = Tensor.zeros([384], requiresGrad: true)
         let bytes = Double(x.count * 4 * 2)
-        let forward = medianTime { _ = withoutGradients { x.layerNormalized(weight: w, bias: b) } }
-        r.emit("layer_norm_forward_16384x384", bytes / forward / 1e9, "GB/s")
+        let forward = rateAgainstMemcpy(floats: x.count, bytes: bytes) { _ = withoutGradients { x.layerNormalized(weight: w, bias: b) } }
+        r.emit("layer_norm_forward_16384x384", forward.rate, "GB/s", extra: ["ratio_to_memcpy": "\(forward.ratio)"])
         let g = Tensor.normal(x.shape, using: &generator)
         let both = medianTime {
             x.zeroGradient(); w.zeroGradient(); b.zeroGradient()
@@ -90,28 +93,6 @@ enum CoreBenchmarks {
         r.emit("cross_entropy_forward_backward_800x10000", bytes * 3 / both / 1e9, "GB/s")
     }
 
-    static func elementwise(_ r: Reporter) {
-        var generator = RandomGenerator(seed: 6)
-        let n = 4 << 20
-        let a = Tensor.normal([n], using: &generator), b = Tensor.normal([n], using: &generator)
-        let destination = UnsafeMutablePointer<Float>.allocate(capacity: n)
-        defer { destination.deallocate() }
-        destination.initialize(repeating: 0, count: n)
-        let copy = medianTime { memcpy(destination, a.data, n * 4) }
-        let copyRate = Double(n * 4 * 2) / copy / 1e9
-        r.emit("memcpy_4M", copyRate, "GB/s")
-        let cases: [(String, Int, () -> Tensor)] = [
-            ("add", 3, { a + b }), ("mul", 3, { a * b }), ("scale", 2, { a * 0.5 }),
-            ("exp", 2, { a.exp() }), ("tanh", 2, { a.tanh() }), ("sigmoid", 2, { a.sigmoid() }),
-            ("gelu", 2, { a.gelu() }), ("relu", 2, { a.relu() }),
-        ]
-        for (name, streams, op) in cases {
-            let t = medianTime { _ = op() }
-            let rate = Double(n * 4 * streams) / t / 1e9
-            r.emit("elementwise_\(name)_4M", rate, "GB/s", extra: ["ratio_to_memcpy": "\(rate / copyRate)"])
-        }
-    }
-
     /// Recording cost per op on one-element tensors, whose kernels cost next to nothing.
     static func tapeOverhead(_ r: Reporter) {
         let x = Tensor([0.5], requiresGrad: true)
@@ -129,5 +110,14 @@ enum CoreBenchmarks {
         r.emit("op_inference_1elem", inference / Double(ops) * 1e6, "us/op")
         r.emit("op_recorded_forward_backward_1elem", recorded / Double(ops) * 1e6, "us/op")
         r.emit("tape_overhead_per_op", (recorded - inference) / Double(ops) * 1e6, "us/op")
+        // Heap allocations per op, from the process-wide malloc counter.
+        func mallocs(_ body: () -> Void) -> Double {
+            body()
+            let before = quill_allocation_count()
+            body()
+            return Double(quill_allocation_count() - before) / Double(ops)
+        }
+        r.emit("op_inference_1elem_mallocs", mallocs { _ = withoutGradients { chain() } }, "per op")
+        r.emit("op_recorded_forward_backward_1elem_mallocs", mallocs { x.zeroGradient(); chain().backward() }, "per op")
     }
 }

@@ -1,3 +1,4 @@
+import CAllocationCounter
 import Foundation
 import QuillTensor
 
@@ -33,30 +34,44 @@ func syntheticBatches(count: Int, batch: Int, inputs: Int, classes: Int, seed: U
 }
 
 enum MLPBenchmark {
-    /// Forward, backward and optimizer time of one step, and tensor buffers allocated per warm step.
+    /// Forward, backward and optimizer time of one step, tensor buffers taken from the system
+    /// per warm step, and heap allocations (every malloc of the process, counted by
+    /// CAllocationCounter) per warm step and per recorded op.
     static func step(_ r: Reporter) {
         let model = MLP(inputs: 512, hidden: 1024, classes: 10, seed: 1)
         let data = syntheticBatches(count: 4, batch: 256, inputs: 512, classes: 10, seed: 2)
         var forward: [Double] = [], backward: [Double] = [], update: [Double] = []
-        var allocationsBefore = 0
-        for i in 0..<60 {
-            if i == 10 { allocationsBefore = BufferPool.shared.systemAllocations }
+        var buffersBefore = 0
+        var mallocs = (forward: UInt64(0), backward: UInt64(0), update: UInt64(0))
+        var recordedOps = 0
+        let warmup = 10, steps = 60
+        for i in 0..<steps {
+            if i == warmup { buffersBefore = BufferPool.shared.systemAllocations }
             let (x, y) = data[i % data.count]
+            let m0 = quill_allocation_count()
             let t0 = DispatchTime.now().uptimeNanoseconds
             let loss = model.loss(x, y)
             let t1 = DispatchTime.now().uptimeNanoseconds
+            let m1 = quill_allocation_count()
+            recordedOps = Tape.count
             loss.backward()
             let t2 = DispatchTime.now().uptimeNanoseconds
+            let m2 = quill_allocation_count()
             model.optimizer.step()
             model.optimizer.zeroGradients()
             let t3 = DispatchTime.now().uptimeNanoseconds
-            if i >= 10 {
+            let m3 = quill_allocation_count()
+            if i >= warmup {
                 forward.append(Double(t1 - t0) / 1e6)
                 backward.append(Double(t2 - t1) / 1e6)
                 update.append(Double(t3 - t2) / 1e6)
+                mallocs.forward += m1 - m0
+                mallocs.backward += m2 - m1
+                mallocs.update += m3 - m2
             }
         }
-        let allocations = Double(BufferPool.shared.systemAllocations - allocationsBefore) / 50
+        let measured = Double(steps - warmup)
+        let buffers = Double(BufferPool.shared.systemAllocations - buffersBefore) / measured
         func median(_ v: [Double]) -> Double { v.sorted()[v.count / 2] }
         let weights: Double = 512 * 1024 + 1024 * 10
         let flops: Double = 6 * 256 * weights
@@ -65,7 +80,16 @@ enum MLPBenchmark {
         r.emit("mlp_step_backward", median(backward), "ms", blas: true)
         r.emit("mlp_step_optimizer", median(update), "ms")
         r.emit("mlp_step_total", total, "ms", blas: true, extra: ["gflops": "\(flops / total / 1e6)"])
-        r.emit("mlp_step_tensor_buffer_allocations", allocations, "per step")
+        r.emit("mlp_step_tensor_buffer_allocations", buffers, "per step")
+        let perStep = Double(mallocs.forward + mallocs.backward + mallocs.update) / measured
+        r.emit("mlp_step_mallocs", perStep, "per step", extra: [
+            "forward": "\(Double(mallocs.forward) / measured)",
+            "backward": "\(Double(mallocs.backward) / measured)",
+            "optimizer": "\(Double(mallocs.update) / measured)",
+            "recorded_ops": "\(recordedOps)",
+        ])
+        r.emit("mlp_step_mallocs_per_recorded_op", Double(mallocs.forward + mallocs.backward) / measured / Double(max(recordedOps, 1)),
+               "per op")
     }
 
     /// Runs 100 steps twice from the same seed and reports whether every loss matches bit for bit.

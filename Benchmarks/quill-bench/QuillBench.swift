@@ -16,7 +16,7 @@ struct QuillBench {
         let filter = arguments.first ?? ""
         for threads in threadCounts {
             Threads.count = threads
-            for benchmark in CoreBenchmarks.all + VAEBenchmarks.all + GPTBenchmarks.all where filter.isEmpty || benchmark.name.contains(filter) {
+            for benchmark in CoreBenchmarks.all + VAEBenchmarks.all + GPTBenchmarks.all + TokenizerBenchmarks.all where filter.isEmpty || benchmark.name.contains(filter) {
                 benchmark.run(Reporter(threads: threads))
             }
         }
@@ -34,18 +34,17 @@ struct Reporter {
     let threads: Int
 
     /// Prints one result line.
-    func emit(_ name: String, _ value: Double, _ unit: String, blas: Bool = false, extra: [String: String] = [:]) {
+    func emit(_ name: String, _ value: Double, _ unit: String, blas _: Bool = false, extra: [String: String] = [:]) {
         var fields = [
             "\"name\": \"\(name)\"",
             "\"value\": \(format(value))",
             "\"unit\": \"\(unit)\"",
             "\"threads\": \(threads)",
         ]
-        if blas {
-            fields.append("\"kernel\": \"\(Threads.blasCoreName)\"")
-            let coretype = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "unset"
-            fields.append("\"openblas_coretype\": \"\(coretype)\"")
-        }
+        // Every line names the OpenBLAS kernel, so no figure is read without its machine.
+        fields.append("\"kernel\": \"\(Threads.blasCoreName)\"")
+        let coretype = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "unset"
+        fields.append("\"openblas_coretype\": \"\(coretype)\"")
         for (key, value) in extra.sorted(by: { $0.key < $1.key }) { fields.append("\"\(key)\": \(value)") }
         print("{" + fields.joined(separator: ", ") + "}")
         fflush(stdout)

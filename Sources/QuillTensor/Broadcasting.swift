@@ -1,5 +1,8 @@
 /// The shape two shapes broadcast to (NumPy rules: align trailing axes; extents must match or be 1).
 public func broadcastShape(_ a: [Int], _ b: [Int]) -> [Int] {
+    // The common case, one shape already the result (a bias row), returns it without allocating.
+    if broadcasts(b, into: a) { return a }
+    if broadcasts(a, into: b) { return b }
     let rank = max(a.count, b.count)
     var result = [Int](repeating: 1, count: rank)
     for i in 0..<rank {
@@ -11,9 +14,18 @@ public func broadcastShape(_ a: [Int], _ b: [Int]) -> [Int] {
     return result
 }
 
+/// Whether `shape` broadcasts to exactly `target`.
+private func broadcasts(_ shape: [Int], into target: [Int]) -> Bool {
+    let lead = target.count - shape.count
+    if lead < 0 { return false }
+    for axis in shape.indices where shape[axis] != 1 && shape[axis] != target[lead + axis] { return false }
+    return true
+}
+
 extension Tensor {
     /// Strides that view this tensor as `shape`, with 0 on broadcast axes.
     func broadcastStrides(to target: [Int]) -> [Int] {
+        if target == shape && !shape.contains(1) { return strides }
         let lead = target.count - rank
         precondition(lead >= 0, "cannot broadcast shape \(shape) to \(target)")
         var result = [Int](repeating: 0, count: target.count)
@@ -29,17 +41,15 @@ extension Tensor {
         if gradient.shape == shape { return gradient }
         let target = gradient.shape
         let lead = target.count - rank
-        var keep = [Bool](repeating: false, count: target.count)
-        for axis in 0..<rank where shape[axis] != 1 { keep[lead + axis] = true }
         let result = Tensor.zeros(shape)
         let out = result.data
         // Strides of `result` viewed in the gradient's shape: 0 on summed axes.
         var outStrides = [Int](repeating: 0, count: target.count)
-        let resultStrides = Tensor.contiguousStrides(for: shape)
-        for axis in 0..<rank where keep[lead + axis] { outStrides[lead + axis] = resultStrides[axis] }
+        let resultStrides = Tensor.rowMajorStrides(for: shape)
+        for axis in 0..<rank where shape[axis] != 1 { outStrides[lead + axis] = resultStrides[axis] }
         let g = gradient.contiguousNoGrad()
         let gp = g.data
-        forEachRow(shape: target, stridesA: outStrides, stridesB: Tensor.contiguousStrides(for: target)) {
+        forEachRow(shape: target, stridesA: outStrides, stridesB: Tensor.rowMajorStrides(for: target)) {
             outBase, gBase, n, outStep, gStep in
             if outStep == 0 {
                 var s: Float = 0
@@ -64,18 +74,21 @@ func forEachRow(shape: [Int], stridesA: [Int], stridesB: [Int],
     let total = shape.reduce(1, *)
     if total == 0 { return }
     let rows = total / inner
-    var index = [Int](repeating: 0, count: rank)
-    var a = 0, b = 0
-    for _ in 0..<rows {
-        body(a, b, inner, stridesA[rank - 1], stridesB[rank - 1])
-        var axis = rank - 2
-        while axis >= 0 {
-            index[axis] += 1
-            a += stridesA[axis]; b += stridesB[axis]
-            if index[axis] < shape[axis] { break }
-            a -= stridesA[axis] * shape[axis]; b -= stridesB[axis] * shape[axis]
-            index[axis] = 0
-            axis -= 1
+    // The multi-index on the stack: an array here was one malloc per broadcast op.
+    withUnsafeTemporaryAllocation(of: Int.self, capacity: rank) { index in
+        index.initialize(repeating: 0)
+        var a = 0, b = 0
+        for _ in 0..<rows {
+            body(a, b, inner, stridesA[rank - 1], stridesB[rank - 1])
+            var axis = rank - 2
+            while axis >= 0 {
+                index[axis] += 1
+                a += stridesA[axis]; b += stridesB[axis]
+                if index[axis] < shape[axis] { break }
+                a -= stridesA[axis] * shape[axis]; b -= stridesB[axis] * shape[axis]
+                index[axis] = 0
+                axis -= 1
+            }
         }
     }
 }

@@ -13,7 +13,7 @@ extension Tensor {
             }
         }
         let w = weight?.contiguousNoGrad(), b = bias?.contiguousNoGrad()
-        let out = Tensor(uninitializedShape: shape)
+        let out = input.uninitializedLike()
         let mean = Tensor(uninitializedShape: [rows]), rstd = Tensor(uninitializedShape: [rows])
         layerNormForward(out.data, mean.data, rstd.data, input.data, w?.data, b?.data,
                          rows: rows, columns: c, epsilon: epsilon)
@@ -42,29 +42,60 @@ func layerNormForward(_ output: UnsafeMutablePointer<Float>, _ mean: UnsafeMutab
     parallelFor(rows, grain: rowGrain(c)) { range in
         for r in range {
             let x = input + r * c, y = output + r * c
-            let m = rowSum(x, c) / Float(c)
-            let mv = Vector(repeating: m)
-            // Two passes (mean, then squared deviations) avoid the cancellation of E[x²] − E[x]².
-            var squares = Vector(repeating: 0)
-            for i in stride(from: 0, to: c, by: 8) {
-                let lanes = min(8, c - i)
-                // Tail lanes padded with the mean deviate by 0 and add nothing.
-                let d = (lanes == 8 ? load(x + i) : loadTail(x + i, lanes, padding: m)) - mv
-                squares += d * d
-            }
-            let s = 1 / (squares.sum() / Float(c) + epsilon).squareRoot()
+            let (m, s) = rowMoments(x, c, epsilon: epsilon)
             mean[r] = m
             rstd[r] = s
-            let sv = Vector(repeating: s)
-            for i in stride(from: 0, to: c, by: 8) {
-                let lanes = min(8, c - i)
-                var v = (loadUpTo8(x + i, lanes) - mv) * sv
-                if let weight { v *= loadUpTo8(weight + i, lanes) }
-                if let bias { v += loadUpTo8(bias + i, lanes) }
-                storeUpTo8(v, y + i, lanes)
+            // Whole vectors in loops specialized on which of weight and bias are given, so the
+            // loop body has no branch; the last c % 8 columns go one by one.
+            let mv = Vector(repeating: m), sv = Vector(repeating: s)
+            let full = c & ~7
+            var i = 0
+            switch (weight, bias) {
+            case let (w?, b?):
+                while i < full { store(fma((load(x + i) - mv) * sv, load(w + i), load(b + i)), y + i); i += 8 }
+                while i < c { y[i] = (x[i] - m) * s * w[i] + b[i]; i += 1 }
+            case let (w?, nil):
+                while i < full { store((load(x + i) - mv) * sv * load(w + i), y + i); i += 8 }
+                while i < c { y[i] = (x[i] - m) * s * w[i]; i += 1 }
+            case let (nil, b?):
+                while i < full { store(fma(load(x + i) - mv, sv, load(b + i)), y + i); i += 8 }
+                while i < c { y[i] = (x[i] - m) * s + b[i]; i += 1 }
+            case (nil, nil):
+                while i < full { store((load(x + i) - mv) * sv, y + i); i += 8 }
+                while i < c { y[i] = (x[i] - m) * s; i += 1 }
             }
         }
     }
+}
+
+/// The mean of the `c` floats at `x` and 1/√(variance + ε), in two passes (mean, then squared
+/// deviations) that avoid the cancellation of E[x²] − E[x]².
+@inline(__always) func rowMoments(_ x: UnsafePointer<Float>, _ c: Int, epsilon: Float) -> (mean: Float, rstd: Float) {
+    let full = c & ~7
+    var s0 = Vector(repeating: 0), s1 = s0
+    var i = 0
+    while i + 16 <= full { s0 += load(x + i); s1 += load(x + i + 8); i += 16 }
+    if i < full { s0 += load(x + i); i += 8 }
+    var total = horizontalSum(s0 + s1)
+    while i < c { total += x[i]; i += 1 }
+    let m = total / Float(c)
+    let mv = Vector(repeating: m)
+    var q0 = Vector(repeating: 0), q1 = q0
+    i = 0
+    while i + 16 <= full {
+        let d0 = load(x + i) - mv, d1 = load(x + i + 8) - mv
+        q0 = fma(d0, d0, q0); q1 = fma(d1, d1, q1); i += 16
+    }
+    if i < full { let d = load(x + i) - mv; q0 = fma(d, d, q0); i += 8 }
+    var squares = horizontalSum(q0 + q1)
+    while i < c { let d = x[i] - m; squares += d * d; i += 1 }
+    return (m, 1 / (squares / Float(c) + epsilon).squareRoot())
+}
+
+/// The sum of the lanes of `v`, without the generic lane loop of `SIMD8.sum()`.
+@inline(__always) func horizontalSum(_ v: Vector) -> Float {
+    let h = v.lowHalf + v.highHalf
+    return (h[0] + h[2]) + (h[1] + h[3])
 }
 
 /// Accumulates (`+=`) the gradients of ``layerNormForward`` from `gradient` [rows, C]: into
@@ -91,8 +122,8 @@ func layerNormBackward(_ inputGradient: UnsafeMutablePointer<Float>?, _ weightGr
                 dnormSum += dnorm
                 dnormNormSum += dnorm * norm
             }
-            let dnormMean = Vector(repeating: dnormSum.sum() / Float(c))
-            let dnormNormMean = Vector(repeating: dnormNormSum.sum() / Float(c))
+            let dnormMean = Vector(repeating: horizontalSum(dnormSum) / Float(c))
+            let dnormNormMean = Vector(repeating: horizontalSum(dnormNormSum) / Float(c))
             for i in stride(from: 0, to: c, by: 8) {
                 let lanes = min(8, c - i)
                 let norm = (loadUpTo8(x + i, lanes) - mv) * sv

@@ -24,11 +24,16 @@ public enum Threads {
     }
 }
 
-/// Splits `0..<count` into at most `Threads.count` chunks of at least `grain` items and runs
-/// `body` on each, in parallel when there is more than one chunk.
+/// Splits `0..<count` into chunks of at least `grain` items, at most four per thread, and runs
+/// `body` on each, on up to `Threads.count` threads when there is more than one chunk.
+///
+/// Several chunks per thread let the threads that are running take the chunks of one that
+/// another process has descheduled; with one chunk per thread the whole op waited for it.
+/// Chunks cover disjoint ranges, so results do not depend on how the range is split.
 @inlinable
 public func parallelFor(_ count: Int, grain: Int = 32_768, _ body: (Range<Int>) -> Void) {
-    let chunks = min(Threads.count, max(1, count / max(grain, 1)))
+    let pieces = max(1, count / max(grain, 1))
+    let chunks = Threads.count <= 1 ? 1 : min(pieces, Threads.count * 4)
     if chunks <= 1 {
         if count > 0 { body(0..<count) }
         return

@@ -12,7 +12,7 @@ extension Tensor {
     /// A row that is entirely -∞ (fully masked) gives zeros rather than NaN.
     public func softmax() -> Tensor {
         let (input, rows, n) = lastAxisRows()
-        let out = Tensor(uninitializedShape: shape)
+        let out = input.uninitializedLike()
         softmaxForward(out.data, input.data, rows: rows, columns: n)
         if Tape.needsRecord(self) {
             Tape.record(out) { g in
@@ -26,7 +26,7 @@ extension Tensor {
     /// the underflow of `softmax().log()`.
     public func logSoftmax() -> Tensor {
         let (input, rows, n) = lastAxisRows()
-        let out = Tensor(uninitializedShape: shape)
+        let out = input.uninitializedLike()
         logSoftmaxForward(out.data, input.data, rows: rows, columns: n)
         if Tape.needsRecord(self) {
             Tape.record(out) { g in
@@ -116,14 +116,23 @@ func logSoftmaxBackward(_ inputGradient: UnsafeMutablePointer<Float>, _ gradient
     vectorExp(x).replacing(with: 0, where: x .< Vector(repeating: -87.3))
 }
 
-/// The largest of `n` floats at `x` (-∞ when `n` is 0).
+/// The largest of `n` floats at `x` (-∞ when `n` is 0), NaNs skipped.
 @inline(__always) func rowMaximum(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
-    var m = Vector(repeating: -.infinity)
+    // Two accumulators halve the dependency chain of the compares.
+    var m0 = Vector(repeating: -.infinity), m1 = m0
     var i = 0
-    while i + 8 <= n { m = pointwiseMax(m, load(x + i)); i += 8 }
-    var result = m.max()
+    while i + 16 <= n { m0 = lanewiseMaximum(m0, load(x + i)); m1 = lanewiseMaximum(m1, load(x + i + 8)); i += 16 }
+    if i + 8 <= n { m0 = lanewiseMaximum(m0, load(x + i)); i += 8 }
+    var result = horizontalMaximum(lanewiseMaximum(m0, m1))
     while i < n { result = max(result, x[i]); i += 1 }
     return result
+}
+
+/// The largest lane of `v`. `SIMD8.max()` stays a call to a generic lane loop here.
+@inline(__always) func horizontalMaximum(_ v: Vector) -> Float {
+    let low = v.lowHalf, high = v.highHalf
+    let m = low.replacing(with: high, where: high .> low)
+    return max(max(m[0], m[1]), max(m[2], m[3]))
 }
 
 /// Σ x over `n` floats.
@@ -131,7 +140,7 @@ func logSoftmaxBackward(_ inputGradient: UnsafeMutablePointer<Float>, _ gradient
     var s = Vector(repeating: 0)
     var i = 0
     while i + 8 <= n { s += load(x + i); i += 8 }
-    var result = s.sum()
+    var result = horizontalSum(s)
     while i < n { result += x[i]; i += 1 }
     return result
 }
@@ -141,7 +150,7 @@ func logSoftmaxBackward(_ inputGradient: UnsafeMutablePointer<Float>, _ gradient
     var s = Vector(repeating: 0)
     var i = 0
     while i + 8 <= n { s += load(a + i) * load(b + i); i += 8 }
-    var result = s.sum()
+    var result = horizontalSum(s)
     while i < n { result += a[i] * b[i]; i += 1 }
     return result
 }
@@ -155,7 +164,7 @@ func logSoftmaxBackward(_ inputGradient: UnsafeMutablePointer<Float>, _ gradient
     var i = 0
     while i + 8 <= n { s += expUnderflowingToZero(load(x + i) - shift); i += 8 }
     if i < n { s += expUnderflowingToZero(loadTail(x + i, n - i, padding: -.infinity) - shift) }
-    return m + logf(s.sum())
+    return m + logf(horizontalSum(s))
 }
 
 /// Writes the softmax of the `n` floats at `x` to `y` (zeros for an all -∞ row).
@@ -176,7 +185,7 @@ func logSoftmaxBackward(_ inputGradient: UnsafeMutablePointer<Float>, _ gradient
         for j in 0..<(n - i) { y[i + j] = e[j] }
         s += e
     }
-    let scale = Vector(repeating: 1 / s.sum())
+    let scale = Vector(repeating: 1 / horizontalSum(s))
     i = 0
     while i + 8 <= n { store(load(y + i) * scale, y + i); i += 8 }
     while i < n { y[i] *= scale[0]; i += 1 }

@@ -28,7 +28,14 @@ public final class BufferPool: @unchecked Sendable {
     /// The pool every tensor uses.
     public static let shared = BufferPool()
 
-    private var free: [Int: [UnsafeMutablePointer<Float>]] = [:]
+    /// The cached buffers of one size class. A class, so taking and giving mutate it through a
+    /// plain dictionary read: mutating an array stored in the dictionary goes through its
+    /// `_modify` coroutines, whose frames cost three mallocs per call on this toolchain.
+    private final class Bucket {
+        var buffers: [UnsafeMutablePointer<Float>] = []
+    }
+
+    private var free: [Int: Bucket] = [:]
     private var lock = pthread_mutex_t()
     private var cachedBytes = 0
     /// The most memory the pool keeps for reuse.
@@ -50,8 +57,7 @@ public final class BufferPool: @unchecked Sendable {
     func take(_ requested: Int) -> UnsafeMutablePointer<Float> {
         let count = Self.sizeClass(requested)
         pthread_mutex_lock(&lock)
-        if var list = free[count], let p = list.popLast() {
-            free[count] = list
+        if let bucket = free[count], let p = bucket.buffers.popLast() {
             cachedBytes -= count * 4
             pthread_mutex_unlock(&lock)
             return p
@@ -71,7 +77,13 @@ public final class BufferPool: @unchecked Sendable {
         let count = Self.sizeClass(requested)
         pthread_mutex_lock(&lock)
         if cachedBytes + count * 4 <= maxCachedBytes {
-            free[count, default: []].append(pointer)
+            if let bucket = free[count] {
+                bucket.buffers.append(pointer)
+            } else {
+                let bucket = Bucket()
+                bucket.buffers.append(pointer)
+                free[count] = bucket
+            }
             cachedBytes += count * 4
             pthread_mutex_unlock(&lock)
         } else {
@@ -83,7 +95,7 @@ public final class BufferPool: @unchecked Sendable {
     /// Frees every cached buffer.
     public func drain() {
         pthread_mutex_lock(&lock)
-        for (_, list) in free { for p in list { Glibc.free(p) } }
+        for (_, bucket) in free { for p in bucket.buffers { Glibc.free(p) } }
         free = [:]
         cachedBytes = 0
         pthread_mutex_unlock(&lock)

@@ -62,6 +62,18 @@ public enum Tape {
         return false
     }
 
+    /// Whether an op on `input` must be recorded (no variadic array to allocate).
+    @inline(__always)
+    public static func needsRecord(_ input: Tensor) -> Bool {
+        input.requiresGrad && current.isRecording
+    }
+
+    /// Whether an op on `a` and `b` must be recorded (no variadic array to allocate).
+    @inline(__always)
+    public static func needsRecord(_ a: Tensor, _ b: Tensor) -> Bool {
+        (a.requiresGrad || b.requiresGrad) && current.isRecording
+    }
+
     /// Records `output` as produced by an op whose gradient rule is `backward`.
     ///
     /// `backward` receives the gradient of `output` [output.shape], contiguous, and must
@@ -101,7 +113,7 @@ extension Tensor {
         precondition(gradient.shape == shape, "backward gradient shape \(gradient.shape) does not match \(shape)")
         accumulateGradient(gradient)
         let state = Tape.current
-        let entries = state.entries
+        var entries = state.entries
         state.entries = []
         // Gradient rules run tensor ops themselves; they must not be recorded.
         withoutGradients {
@@ -109,16 +121,51 @@ extension Tensor {
                 if let g = entry.output.grad { entry.backward(g) }
             }
         }
+        // Hand the emptied storage back, so the next step records without growing an array.
+        entries.removeAll(keepingCapacity: true)
+        if state.entries.isEmpty { state.entries = entries }
     }
 
     /// Adds `gradient` [shape] to ``grad``, creating it on first use.
     public func accumulateGradient(_ gradient: Tensor) {
         precondition(gradient.shape == shape, "gradient shape \(gradient.shape) does not match tensor shape \(shape)")
-        let destination = gradientPointer()
         let source = gradient.contiguousNoGrad()
         let src = source.data
+        guard let grad else {
+            // First use: one copy instead of zero-filling and then adding.
+            let g = source.uninitializedLike()
+            let destination = g.data
+            parallelFor(count, grain: 1 << 16) { range in
+                (destination + range.lowerBound).update(from: src + range.lowerBound, count: range.count)
+            }
+            self.grad = g
+            return
+        }
+        let destination = grad.data
         parallelFor(count, grain: 1 << 16) { range in
             addInPlace(destination + range.lowerBound, src + range.lowerBound, range.count)
+        }
+    }
+
+    /// Adds `gradient` [broadcast shape], summed down to this tensor's shape, to ``grad``.
+    /// With `fresh`, nothing else holds `gradient` and it may become ``grad`` itself; a sum
+    /// down to a smaller shape is always fresh.
+    func accumulateBroadcastGradient(_ gradient: Tensor, fresh: Bool) {
+        let reduced = reduceBroadcastGradient(gradient)
+        if fresh || reduced !== gradient {
+            accumulateGradient(adopting: reduced)
+        } else {
+            accumulateGradient(reduced)
+        }
+    }
+
+    /// Like ``accumulateGradient(_:)``, but on first use keeps `gradient` itself as ``grad``.
+    /// Only for a fresh dense tensor that nothing else holds, such as a gradient rule's result.
+    func accumulateGradient(adopting gradient: Tensor) {
+        if grad == nil && gradient.isContiguous && gradient.offset == 0 && gradient.shape == shape {
+            grad = gradient
+        } else {
+            accumulateGradient(gradient)
         }
     }
 

@@ -5,8 +5,8 @@ extension Tensor {
         let out = broadcastBinary(a, b, { $0 + $1 }, { $0 + $1 })
         if Tape.needsRecord(a, b) {
             Tape.record(out) { g in
-                if a.requiresGrad { a.accumulateGradient(a.reduceBroadcastGradient(g)) }
-                if b.requiresGrad { b.accumulateGradient(b.reduceBroadcastGradient(g)) }
+                if a.requiresGrad { a.accumulateBroadcastGradient(g, fresh: false) }
+                if b.requiresGrad { b.accumulateBroadcastGradient(g, fresh: false) }
             }
         }
         return out
@@ -17,8 +17,8 @@ extension Tensor {
         let out = broadcastBinary(a, b, { $0 - $1 }, { $0 - $1 })
         if Tape.needsRecord(a, b) {
             Tape.record(out) { g in
-                if a.requiresGrad { a.accumulateGradient(a.reduceBroadcastGradient(g)) }
-                if b.requiresGrad { b.accumulateGradient(b.reduceBroadcastGradient(-g)) }
+                if a.requiresGrad { a.accumulateBroadcastGradient(g, fresh: false) }
+                if b.requiresGrad { b.accumulateBroadcastGradient(-g, fresh: true) }
             }
         }
         return out
@@ -29,8 +29,8 @@ extension Tensor {
         let out = broadcastBinary(a, b, { $0 * $1 }, { $0 * $1 })
         if Tape.needsRecord(a, b) {
             Tape.record(out) { g in
-                if a.requiresGrad { a.accumulateGradient(a.reduceBroadcastGradient(g * b)) }
-                if b.requiresGrad { b.accumulateGradient(b.reduceBroadcastGradient(g * a)) }
+                if a.requiresGrad { a.accumulateBroadcastGradient(g * b, fresh: true) }
+                if b.requiresGrad { b.accumulateBroadcastGradient(g * a, fresh: true) }
             }
         }
         return out
@@ -41,10 +41,10 @@ extension Tensor {
         let out = broadcastBinary(a, b, { $0 / $1 }, { $0 / $1 })
         if Tape.needsRecord(a, b) {
             Tape.record(out) { g in
-                if a.requiresGrad { a.accumulateGradient(a.reduceBroadcastGradient(g / b)) }
+                if a.requiresGrad { a.accumulateBroadcastGradient(g / b, fresh: true) }
                 if b.requiresGrad {
                     // d(a/b)/db = -a/b² = -out/b
-                    b.accumulateGradient(b.reduceBroadcastGradient(-(g * out / b)))
+                    b.accumulateBroadcastGradient(-(g * out / b), fresh: true)
                 }
             }
         }

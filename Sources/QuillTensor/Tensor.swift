@@ -24,7 +24,7 @@ public final class Tensor {
         precondition(shape.allSatisfy { $0 >= 0 }, "negative extent in shape \(shape)")
         self.storage = storage
         self.shape = shape
-        self.strides = strides ?? Tensor.contiguousStrides(for: shape)
+        self.strides = strides ?? Tensor.rowMajorStrides(for: shape)
         self.offset = offset
         self.requiresGrad = requiresGrad
     }

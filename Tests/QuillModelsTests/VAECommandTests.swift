@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `quill train vae|hvae|lm`, `sample`, `reconstruct`, `interpolate` and `eval --json` run end
 /// to end on a tiny corpus, through the built `quill` executable.
@@ -13,21 +14,8 @@ import Testing
         a bird ran on the log
         """
 
-    /// Runs `quill` with `arguments`, returning its exit status and standard output.
-    static func quill(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
-        let executable = Bundle.module.bundleURL.deletingLastPathComponent().appendingPathComponent("quill")
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        let output = Pipe(), error = Pipe()
-        process.standardOutput = output
-        process.standardError = error
-        try process.run()
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        let err = error.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
-    }
+    /// Runs `quill` with `arguments`.
+    static func quill(_ arguments: [String]) throws -> QuillRun { try runQuill(arguments) }
 
     static func temporaryDirectory() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("quill-vae-\(UUID().uuidString)")

@@ -32,18 +32,23 @@ public func runQuill(_ arguments: [String], input: String? = nil, environment: [
     if let input { standardInput.fileHandleForWriting.write(Data(input.utf8)) }
     try standardInput.fileHandleForWriting.close()
     // Read both pipes concurrently so a full stderr pipe cannot block the child.
-    var errorData = Data()
+    let errorData = ReadBuffer()
     let group = DispatchGroup()
     group.enter()
     DispatchQueue.global().async {
-        errorData = error.fileHandleForReading.readDataToEndOfFile()
+        errorData.data = error.fileHandleForReading.readDataToEndOfFile()
         group.leave()
     }
     let outputData = output.fileHandleForReading.readDataToEndOfFile()
     group.wait()
     process.waitUntilExit()
     return QuillRun(status: process.terminationStatus, output: String(decoding: outputData, as: UTF8.self),
-                    error: String(decoding: errorData, as: UTF8.self))
+                    error: String(decoding: errorData.data, as: UTF8.self))
+}
+
+/// Bytes one thread reads and another takes after waiting on a `DispatchGroup`, which orders the two.
+private final class ReadBuffer: @unchecked Sendable {
+    var data = Data()
 }
 
 /// A temporary directory removed when the value is released.
