@@ -59,6 +59,8 @@ public final class GPTTrainingTask: TrainingTask {
         var options: GPTTrainingOptions
         var batchGenerator: RandomGenerator
         var dropoutGenerator: RandomGenerator
+        /// Seeds the run's validation batches; nil in checkpoints written before it existed.
+        var evaluationSeed: UInt64?
     }
 
     /// A fresh run: the model is initialized from `seed`, as are batch order and dropout.
@@ -67,7 +69,7 @@ public final class GPTTrainingTask: TrainingTask {
         var generator = RandomGenerator(seed: seed)
         let model = GPT(configuration: configuration, generator: &generator)
         let state = State(options: options, batchGenerator: RandomGenerator(seed: seed &+ 1),
-                          dropoutGenerator: RandomGenerator(seed: seed &+ 2))
+                          dropoutGenerator: RandomGenerator(seed: seed &+ 2), evaluationSeed: seed &+ 3)
         try self.init(model: model, tokenizer: tokenizer, trainTokens: trainTokens, validTokens: validTokens, state: state)
     }
 
@@ -136,12 +138,16 @@ public final class GPTTrainingTask: TrainingTask {
                                                                "grad_norm": Double(norm)])
     }
 
-    /// The mean loss over `evaluationBatches` validation batches, the same batches every time
-    /// (a fixed seed), so evaluations compare like with like.
+    /// The mean loss over `evaluationBatches` validation batches at random offsets, as nanoGPT's
+    /// `estimate_loss`.
+    ///
+    /// The batches are drawn from the run's seed and are the same at every evaluation of the run,
+    /// so evaluations compare like with like. A different seed draws different batches: a set
+    /// fixed for every run would bias every run's estimate the same way.
     public func evaluate() throws -> [String: Double] {
         model.setTraining(false)
         defer { model.setTraining(true) }
-        var generator = RandomGenerator(seed: 0x5EED)
+        var generator = RandomGenerator(seed: state.evaluationSeed ?? 0x5EED)
         var dropout = RandomGenerator(seed: 0)
         var total = 0.0
         let batches = max(1, options.evaluationBatches)

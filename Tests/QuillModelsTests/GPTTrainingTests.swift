@@ -83,6 +83,22 @@ import QuillTraining
         #expect(rates[0] < rates[1] && rates[1] < rates[2] && rates[2] > rates[5] && rates[7] == Double(Float(1e-4)))
     }
 
+    /// nanoGPT estimates the validation loss on random batches; a set fixed for every run would
+    /// bias every run's figure the same way, so the batches follow the run's seed.
+    @Test func validationBatchesFollowTheRunSeed() throws {
+        let train = Self.tokens(200, seed: 1), valid = Self.tokens(300, seed: 2)
+        func task(seed: UInt64) throws -> GPTTrainingTask {
+            try GPTTrainingTask(configuration: Self.configuration, tokenizer: Self.tokenizer(), trainTokens: train,
+                                validTokens: valid, options: Self.options(), seed: seed)
+        }
+        let first = try task(seed: 7), again = try task(seed: 7), other = try task(seed: 8)
+        try other.model.load(stateDictionary: first.model.stateDictionary(), origin: "seed 7")
+        let loss = try first.evaluate()["val_loss"]!
+        #expect(try first.evaluate()["val_loss"]! == loss)
+        #expect(try again.evaluate()["val_loss"]! == loss)
+        #expect(try other.evaluate()["val_loss"]! != loss)
+    }
+
     @Test func tooShortTextIsAClearError() throws {
         #expect(throws: TrainingError.self) {
             try GPTTrainingTask(configuration: Self.configuration, tokenizer: Self.tokenizer(), trainTokens: Self.tokens(5, seed: 1),
