@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// The row-major strides of the shapes this thread used most recently, so a new tensor of a
 /// recent shape shares one strides array instead of allocating its own.
 ///
@@ -17,24 +11,11 @@ final class StridesCache {
     private var strides: [[Int]] = []
     private var next = 0
 
-    private static let key: pthread_key_t = {
-        var key = pthread_key_t()
-        pthread_key_create(&key) { pointer in
-            if let pointer { Unmanaged<StridesCache>.fromOpaque(pointer).release() }
-        }
-        return key
-    }()
+    private static let local = ThreadLocal { StridesCache() }
 
     /// This thread's cache.
     @inline(__always)
-    static var current: StridesCache {
-        if let pointer = pthread_getspecific(key) {
-            return Unmanaged<StridesCache>.fromOpaque(pointer).takeUnretainedValue()
-        }
-        let cache = StridesCache()
-        pthread_setspecific(key, Unmanaged.passRetained(cache).toOpaque())
-        return cache
-    }
+    static var current: StridesCache { local.value }
 
     /// The row-major strides of `shape`, shared with earlier requests for the same shape.
     func strides(for shape: [Int]) -> [Int] {

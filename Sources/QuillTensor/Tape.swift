@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// The define-by-run record of differentiable ops, replayed backwards by ``Tensor/backward()``.
 ///
 /// Ops append one entry each, in execution order, so the reverse of the tape is already a
@@ -21,24 +15,11 @@ public enum Tape {
         var isRecording = true
     }
 
-    private static let key: pthread_key_t = {
-        var key = pthread_key_t()
-        pthread_key_create(&key) { pointer in
-            if let pointer { Unmanaged<State>.fromOpaque(pointer).release() }
-        }
-        return key
-    }()
+    private static let local = ThreadLocal { State() }
 
     /// This thread's tape.
     @inline(__always)
-    static var current: State {
-        if let pointer = pthread_getspecific(key) {
-            return Unmanaged<State>.fromOpaque(pointer).takeUnretainedValue()
-        }
-        let state = State()
-        pthread_setspecific(key, Unmanaged.passRetained(state).toOpaque())
-        return state
-    }
+    static var current: State { local.value }
 
     static var entries: [Entry] {
         get { current.entries }
