@@ -37,6 +37,12 @@ import Glibc
     // GELU's derivative has 1 − tanh², which float tanh leaves with an absolute error near
     // 10⁻⁷ (5·10⁻⁷ for this approximant, whose value at |x| = 7.9 stands in up to 9): a few
     // 10⁻⁶ once multiplied by x·√(2/π)·(1 + 0.134·x²).
+    /// GELU's tanh form in double precision, written as x·σ(2u), which it equals.
+    static func geluReference(_ x: Double) -> Double {
+        if x == -.infinity { return 0 }
+        return x / (1 + Glibc.exp(-2 * 0.7978845608028654 * (x + 0.044715 * x * x * x)))
+    }
+
     static let cases: [Case] = [
         Case(name: "exp", vector: vectorExp, reference: { Glibc.exp($0) },
              inputs: linear(-110, 90) + specials + [88.72, 88.7228, 88.73, 88.0, 88.01, -87.33, -87.34, -103.9, -104, -150],
@@ -49,10 +55,16 @@ import Glibc
              inputs: linear(-20, 20) + linear(-1, 1) + logarithmic(1e-12, 1, 2000) + specials, ulps: 6),
         Case(name: "sigmoid", vector: vectorSigmoid, reference: { 1 / (1 + Glibc.exp(-$0)) },
              inputs: linear(-100, 100) + specials, ulps: 3, absolute: 3e-39),
-        // The tanh form cancels for x < 0 in any float implementation: 0.5·x·(1 + t) loses the
-        // digits of t near −1, about |x|·ulp(1) absolute.
-        Case(name: "GELU", vector: vectorGELU, reference: { 0.5 * $0 * (1 + Glibc.tanh(0.7978845608028654 * ($0 + 0.044715 * $0 * $0 * $0))) },
-             inputs: linear(-10, 10) + [0, -0.0, 1e-30, 1e-6, -1e-6, 3, -3], ulps: 8, absolute: 1e-6),
+        // Computed as x·σ(2u), GELU does not cancel for x < 0, but its tail is ill-conditioned:
+        // rounding 2u = 2√(2/π)(x + 0.044715x³) to float moves e^(−2u) by about |2u| ulps, so the
+        // tolerance follows |2u| (about 7 at x = −3, 87 at x = −10) instead of an absolute 1e-6,
+        // which would accept any value below 1e-6.
+        Case(name: "GELU", vector: vectorGELU, reference: geluReference,
+             inputs: linear(-3, 10) + linear(-1, 1, 2000) + [0, -0.0, 1e-30, 1e-6, -1e-6, 40, .infinity],
+             ulps: 16, absolute: 1e-44),
+        Case(name: "GELU tail", vector: vectorGELU, reference: geluReference,
+             inputs: linear(-10, -3) + [-10.4, -40, -.infinity], ulps: 200,
+             absolute: 1.2e-38),  // below float's normal range (x < −10.1) e^(−2u) overflows and GELU flushes to −0
         Case(name: "GELU derivative", vector: vectorGELUDerivative, reference: { x in
                  let t = Glibc.tanh(0.7978845608028654 * (x + 0.044715 * x * x * x))
                  return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * 0.7978845608028654 * (1 + 3 * 0.044715 * x * x)
