@@ -112,7 +112,7 @@ extension Tensor {
 
     /// GELU in its tanh form, as GPT-2: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))).
     public func gelu() -> Tensor {
-        let out = unary(self, vectorGELU, { x in 0.5 * x * (1 + Glibc.tanhf(0.797_884_56 * (x + 0.044715 * x * x * x))) })
+        let out = unary(self, vectorGELU, scalarGELU)
         if Tape.needsRecord(self) {
             Tape.record(out) { g in
                 self.accumulateGradient(adopting: zipDense(g, self, { g, x in g * vectorGELUDerivative(x) }, { g, x in

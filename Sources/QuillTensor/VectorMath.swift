@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Transcendental functions on eight lanes, written so that every step stays in AVX registers.
 ///
 /// Swift's generic SIMD helpers (`pointwiseMin`, `clamped`, `SIMD8<Int32>(x)`, `Float.exp`) go
@@ -191,6 +197,14 @@ public func vectorSigmoid(_ x: SIMD8<Float>) -> SIMD8<Float> {
 public func vectorGELU(_ x: SIMD8<Float>) -> SIMD8<Float> {
     let twiceU = x * fma(x * x, splat(0.071_354_816), splat(1.595_769_1))
     return (x / (splat(1) + vectorExp(-twiceU))).replacing(with: splat(0), where: x .== splat(-.infinity))
+}
+
+/// GELU for one value, computed as ``vectorGELU(_:)`` is, so a tensor's tail elements (past its
+/// last full vector) agree with the rest.
+@inlinable @inline(__always)
+public func scalarGELU(_ x: Float) -> Float {
+    if x == -.infinity { return 0 }
+    return x / (1 + Glibc.expf(-x * (1.595_769_1 + 0.071_354_816 * x * x)))
 }
 
 /// d GELU / dx for eight lanes: 0.5·(1 + t) + 0.5·x·(1 − t²)·√(2/π)·(1 + 3·0.044715·x²).

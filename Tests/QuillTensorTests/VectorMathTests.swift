@@ -71,6 +71,16 @@ import Glibc
              }, inputs: linear(-10, 10) + [0, -0.0, 1e-30], ulps: 8, absolute: 5e-6),
     ]
 
+    /// A tensor's tail elements (past its last full vector) take the scalar path; it must
+    /// agree with the vector path, down to the tiny negative values the tanh form lost.
+    @Test func scalarGELUAgreesWithTheVectorPath() {
+        for x: Float in [-40, -10, -9, -6, -4.5, -1, -0.25, 0, 0.5, 3, 12, .infinity, -.infinity] {
+            let vector = vectorGELU(SIMD8<Float>(repeating: x))[0], scalar = scalarGELU(x)
+            #expect(scalar == vector || ulpError(scalar, Double(vector), absolute: 0) <= 2,
+                    "GELU(\(x)): scalar \(scalar), vector \(vector)")
+        }
+    }
+
     @Test(arguments: cases)
     func matchesDoublePrecisionReference(_ c: Case) {
         var inputs = c.inputs
