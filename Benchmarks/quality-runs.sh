@@ -8,7 +8,7 @@
 #   char-rnn-tang          2×256 LSTM on the Tang poems, 30 minutes
 #   gpt-30m                a 4×256 GPT on tiny Shakespeare, 30 minutes (target: val ≤ 1.60)
 #   gpt-tang               a character GPT on the Tang poems, 36 minutes, then the format check (target ≥ 0.90)
-#   ptb-vae | ptb-hvae | ptb-lm
+#   ptb-vae | ptb-hvae | ptb-lm   (env TIME: the training budget, default 2h)
 #                          PTB sentence models, 2 hours (targets: IW-NLL ≤ 101.0, KL ≥ 3, ≥ 8 AU)
 #   ptb-eval NAME          PTB test figures of a PTB model, K = 500 (about an hour at 2 threads)
 # The nanoGPT CPU recipe itself is `Benchmarks/gpt-side-by-side.sh recipe`.
@@ -31,7 +31,7 @@ run() {  # NAME ARGS...: train, logging stderr beside the model
 
 PTB="--corpus $SHARED/ptb/ptb.train.txt --valid $SHARED/ptb/ptb.valid.txt --tokenizer whitespace --cell lstm
      --embedding-size 512 --hidden-size 512 --tie-embeddings --dropout 0.5 --batch-size 64
-     --learning-rate 2e-3 --min-learning-rate 2e-4 --time 2h --eval-interval 330 --seed 1"
+     --learning-rate 2e-3 --min-learning-rate 2e-4 --time ${TIME:-2h} --eval-interval 330 --seed 1"
 LATENT="--latent-size 32 --kl-anneal linear --kl-anneal-steps 700 --free-bits 0.125"
 
 case "$recipe" in

@@ -23,6 +23,9 @@ public struct SentenceBatch: Sendable {
     public let tokenRows: IndexTensor
     /// The target at each of `tokenRows` [N].
     public let rowTargets: IndexTensor
+    /// How many identical rows each sentence occupies in a row: `count` after
+    /// ``repeatingEach(_:)``, else 1. The decoder then projects each run's input once.
+    public private(set) var rowRepeats = 1
 
     /// Pads `sentences` (token ids without specials) to `steps`, by default the fewest that fit.
     public init(sentences: [[Int]], steps: Int? = nil) {
@@ -74,7 +77,9 @@ public struct SentenceBatch: Sendable {
 
     /// Each sentence repeated `count` times in a row (rows b·count + k), for importance sampling.
     public func repeatingEach(_ count: Int) -> SentenceBatch {
-        SentenceBatch(sentences: sentences.flatMap { Array(repeating: $0, count: count) }, steps: steps)
+        var batch = SentenceBatch(sentences: sentences.flatMap { Array(repeating: $0, count: count) }, steps: steps)
+        batch.rowRepeats = rowRepeats * count
+        return batch
     }
 
     /// Sums per-row values [N] into one value per sentence [B].

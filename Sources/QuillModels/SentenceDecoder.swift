@@ -74,10 +74,16 @@ final class SentenceDecoder {
 
     /// The decoder's hidden state at every real step, sentence by sentence [N, H], for
     /// `embedded` [B, T, E] (the embedded decoder input) and `latent` [B, Z].
-    func hiddenRows(_ embedded: Tensor, latent: Tensor?, batch: SentenceBatch) -> Tensor {
+    ///
+    /// With `repeatedRows` n > 1, `embedded` holds runs of n identical rows (one sentence under
+    /// n latent samples) and the recurrent layer projects each run's input once; under `.concat`
+    /// the rows differ by their z, so every row is projected.
+    func hiddenRows(_ embedded: Tensor, latent: Tensor?, batch: SentenceBatch, repeatedRows: Int = 1) -> Tensor {
         precondition(latent == nil || latent!.shape == [batch.batchSize, latentSize],
                      "decoder latent has shape \(latent?.shape ?? []), expected [\(batch.batchSize), \(latentSize)]")
-        let (output, _) = rnn(recurrentInput(embedded, latent: latent), state: initialState(latent), lengths: batch.lengths)
+        let input = recurrentInput(embedded, latent: latent)
+        let (output, _) = rnn(input, state: initialState(latent), lengths: batch.lengths,
+                              repeatedRows: input === embedded ? repeatedRows : 1)
         let B = batch.batchSize, T = batch.steps
         return output.reshaped(to: [B * T, configuration.hiddenSize]).gathering(batch.tokenRows, alongAxis: 0)
     }
@@ -95,9 +101,10 @@ final class SentenceDecoder {
     }
 
     /// log p(sentence | z) for every sentence of `batch` [B], without recording or dropout.
+    /// `embedded` must be the embedded `batch.decoderInput`, whose rows repeat as `batch.rowRepeats` says.
     func logLikelihoods(_ embedded: Tensor, latent: Tensor?, batch: SentenceBatch) -> [Double] {
         withoutGradients {
-            let rows = hiddenRows(embedded, latent: latent, batch: batch)
+            let rows = hiddenRows(embedded, latent: latent, batch: batch, repeatedRows: batch.rowRepeats)
             let perToken = VocabularyProjection.logLikelihoods(rows, weight: outputWeight, bias: outputBias,
                                                                 targets: batch.rowTargets)
             return batch.sumBySentence(perToken)

@@ -42,9 +42,13 @@ public class RecurrentLayer: Module {
     /// zero, its final state is the one at its last real token, and the reverse direction
     /// starts at that token. Gradients flow into `input`, `state` and the weights; pass
     /// `state.detached()` to truncate backpropagation at the batch boundary.
-    public func callAsFunction(_ input: Tensor, state: RecurrentState? = nil,
-                               lengths: [Int]? = nil) -> (output: Tensor, state: RecurrentState) {
-        stack(input, state: state, lengths: lengths)
+    ///
+    /// With `repeatedRows` n > 1 the caller promises that the batch's input rows come in runs of
+    /// n identical rows (one sentence under n latent samples, as in importance sampling): the
+    /// first layer's input projection x·W_ihᵀ is then computed once per run and copied.
+    public func callAsFunction(_ input: Tensor, state: RecurrentState? = nil, lengths: [Int]? = nil,
+                               repeatedRows: Int = 1) -> (output: Tensor, state: RecurrentState) {
+        stack(input, state: state, lengths: lengths, repeatedRows: repeatedRows)
     }
 
     /// Advances every layer by one timestep for `input` [B, inputSize], returning the top

@@ -42,11 +42,13 @@ struct DirectionTrace {
 /// `output` [T, B, outputStride] (zero past a sequence's length), and returns the trace.
 ///
 /// One GEMM computes x·W_ihᵀ for all T·B rows; each step then runs one GEMM h·W_hhᵀ and
-/// one fused pointwise kernel.
+/// one fused pointwise kernel. With `inputRepeats` n > 1 the input's rows come in runs of n
+/// identical rows, and the GEMM covers only the first row of each run (every n-th row, so
+/// one strided GEMM); the others copy its result.
 func runDirection(_ kind: RecurrentCell, _ weights: RecurrentWeights, shape: SequenceShape,
                   input: UnsafePointer<Float>, initialHidden: UnsafePointer<Float>, initialCell: UnsafePointer<Float>?,
                   output: UnsafeMutablePointer<Float>, outputStride: Int,
-                  lengths: UnsafePointer<Int>?) -> DirectionTrace {
+                  lengths: UnsafePointer<Int>?, inputRepeats n: Int = 1) -> DirectionTrace {
     let T = shape.steps, B = shape.batchSize, H = shape.hiddenSize, I = shape.inputSize
     let gateRows = kind.gateCount * H
     let gates = Tensor(uninitializedShape: [T, B, 4 * H])
@@ -56,8 +58,17 @@ func runDirection(_ kind: RecurrentCell, _ weights: RecurrentWeights, shape: Seq
     let wih = weights.inputWeight.data, whh = weights.hiddenWeight.data
     let bih = weights.inputBias.data, bhh = weights.hiddenBias.data
 
-    BLAS.gemm(transposeB: true, m: T * B, n: gateRows, k: I, a: input, lda: I, b: wih, ldb: I,
-              beta: 0, c: gp, ldc: 4 * H)
+    // Row t·B + j·n of [T, B, ·] is row n·(t·B/n + j): the runs' first rows are evenly spaced.
+    BLAS.gemm(transposeB: true, m: T * B / n, n: gateRows, k: I, a: input, lda: n * I, b: wih, ldb: I,
+              beta: 0, c: gp, ldc: n * 4 * H)
+    if n > 1 {
+        parallelFor(T * B / n, grain: max(1, 32_768 / (n * gateRows))) { runs in
+            for run in runs {
+                let first = gp + run * n * 4 * H
+                for copy in 1..<n { (first + copy * 4 * H).update(from: first, count: gateRows) }
+            }
+        }
+    }
     (hp + shape.initialSlot * B * H).update(from: initialHidden, count: B * H)
     if let cp, let initialCell { (cp + shape.initialSlot * B * H).update(from: initialCell, count: B * H) }
 

@@ -50,10 +50,13 @@ final class RecurrentStack {
     }
 
     /// Runs the stack over `input` [B, T, I]; see ``LSTM/callAsFunction(_:state:lengths:)``.
-    func callAsFunction(_ input: Tensor, state: RecurrentState?, lengths: [Int]?) -> (output: Tensor, state: RecurrentState) {
+    func callAsFunction(_ input: Tensor, state: RecurrentState?, lengths: [Int]?,
+                        repeatedRows: Int = 1) -> (output: Tensor, state: RecurrentState) {
         precondition(input.rank == 3 && input.shape[2] == inputSize,
                      "recurrent input has shape \(input.shape), expected [B, T, \(inputSize)]")
         let B = input.shape[0], T = input.shape[1], H = hiddenSize, D = directionCount
+        precondition(repeatedRows >= 1 && B % repeatedRows == 0,
+                     "a batch of \(B) rows cannot come in runs of \(repeatedRows) repeated rows")
         let rows = layerCount * D
         if let state { validatedState(state, rows: rows, batchSize: B, hiddenSize: H, needsCell: kind == .lstm) }
         if let lengths {
@@ -88,7 +91,7 @@ final class RecurrentStack {
                                              initialHidden: h0.data + index * B * H,
                                              initialCell: c0.map { $0.data + index * B * H },
                                              output: layerOutput.data + direction * H, outputStride: D * H,
-                                             lengths: lengthPointer)
+                                             lengths: lengthPointer, inputRepeats: layer == 0 ? repeatedRows : 1)
                     (finalHidden.data + index * B * H).update(from: trace.hidden.data + shape.finalSlot * B * H, count: B * H)
                     if let finalCell, let cell = trace.cell {
                         (finalCell.data + index * B * H).update(from: cell.data + shape.finalSlot * B * H, count: B * H)

@@ -89,6 +89,25 @@ import TestSupport
         layer.zeroGradients()
     }
 
+    /// Input rows in runs of identical rows (importance sampling's layout) give the same outputs
+    /// whether or not the layer is told they repeat, with different initial states per row.
+    @Test(arguments: Cell.allCases)
+    func repeatedRowsMatchPlainRun(_ cell: Cell) {
+        let layer = makeRecurrentLayer(cell, inputSize: 4, hiddenSize: 6, layerCount: 2)
+        var generator = RandomGenerator(seed: 26)
+        let sentences = 3, repeats = 4, steps = 5, B = sentences * repeats
+        let unique = Tensor.uniform([sentences, 1, steps, 4], low: -1, high: 1, using: &generator)
+        let x = unique.broadcast(to: [sentences, repeats, steps, 4]).contiguous().reshaped(to: [B, steps, 4])
+        let lengths = (0..<B).map { [5, 2, 4][$0 / repeats] }
+        let state = RecurrentState(hidden: Tensor.uniform([2, B, 6], low: -1, high: 1, using: &generator),
+                                   cell: cell == .lstm ? Tensor.uniform([2, B, 6], low: -1, high: 1, using: &generator) : nil)
+        let (plain, plainState) = withoutGradients { layer(x, state: state, lengths: lengths) }
+        let (repeated, repeatedState) = withoutGradients { layer(x, state: state, lengths: lengths, repeatedRows: repeats) }
+        #expect(worstRatio(repeated.toArray(), plain.toArray(), rtol: 1e-5, atol: 1e-6) <= 1)
+        #expect(worstRatio(repeatedState.hidden.toArray(), plainState.hidden.toArray(), rtol: 1e-5, atol: 1e-6) <= 1)
+        #expect(repeated.toArray() != Array(repeating: 0, count: repeated.count))
+    }
+
     /// Saturating gates and huge cell states give finite outputs in [-1, 1], forward and backward.
     @Test(arguments: Cell.allCases)
     func saturationStaysFinite(_ cell: Cell) {
