@@ -13,6 +13,9 @@ protocol VocabularyTokenizer: Tokenizer {
     var preTokenizer: Splitter { get }
     /// Calls `emit` with the id and normalized byte range of each token for `piece` of `bytes`.
     func forEachToken(ofPiece piece: Range<Int>, in bytes: UnsafeBufferPointer<UInt8>, _ emit: (Int, Range<Int>) -> Void)
+    /// Whether a decoded `<unk>` stands for a word with its leading space, so decoding writes
+    /// the space back after text that does not end in whitespace.
+    var unknownCarriesSpace: Bool { get }
 }
 
 extension VocabularyTokenizer {
@@ -37,6 +40,9 @@ extension VocabularyTokenizer {
     func forEachToken(ofPiece piece: Range<Int>, in bytes: UnsafeBufferPointer<UInt8>, _ emit: (Int, Range<Int>) -> Void) {
         emit(vocabulary.id(forBytes: UnsafeBufferPointer(rebasing: bytes[piece])) ?? Vocabulary.unknownID, piece)
     }
+
+    /// Tokens are separated by the pre-tokenizer's separator, so `<unk>` needs no space of its own.
+    var unknownCarriesSpace: Bool { false }
 
     /// The ids of `text` with their byte ranges in `text`.
     public func encodeWithOffsets(_ text: String) -> [EncodedToken] {
@@ -65,8 +71,9 @@ extension VocabularyTokenizer {
 
     /// The text of `ids`: token strings joined by the pre-tokenizer's separator.
     ///
-    /// `<unk>` is always written as "<unk>"; `<pad>`, `<bos>` and `<eos>` only when
-    /// `keepingSpecials`. An id out of range is written as "<unk>".
+    /// `<unk>` is always written as "<unk>" (as " <unk>" where ``unknownCarriesSpace`` says so and
+    /// the text so far ends in neither whitespace nor nothing); `<pad>`, `<bos>` and `<eos>` only
+    /// when `keepingSpecials`. An id out of range is written as "<unk>".
     public func decode(_ ids: [Int], keepingSpecials: Bool) -> String {
         let separator = Array(preTokenizer.separator.utf8)
         var output: [UInt8] = []
@@ -76,6 +83,10 @@ extension VocabularyTokenizer {
             if Vocabulary.isSpecial(shown) && shown != Vocabulary.unknownID && !keepingSpecials { continue }
             if !first { output.append(contentsOf: separator) }
             first = false
+            if shown == Vocabulary.unknownID && unknownCarriesSpace, let last = output.last,
+               !(last == 0x20 || (0x09...0x0D).contains(last)) {
+                output.append(0x20)
+            }
             vocabulary.appendBytes(of: shown, to: &output)
         }
         return String(decoding: output, as: UTF8.self)

@@ -16,6 +16,10 @@ public struct WordTokenizer: VocabularyTokenizer {
         do { preTokenizer = try WordPreTokenizer() } catch { throw .segmentation(error) }
     }
 
+    /// Most pieces carry the space before them (`" word"`), and so does what a model generates
+    /// as `<unk>`: decoding writes "the <unk> of", not "the<unk> of".
+    var unknownCarriesSpace: Bool { true }
+
     /// Looks `piece` up whole. A missing `" word"` keeps its space when the vocabulary has `" "`:
     /// it becomes `" "` and then `"word"` (or `<unk>`), so decoding does not lose the space.
     func forEachToken(ofPiece piece: Range<Int>, in bytes: UnsafeBufferPointer<UInt8>, _ emit: (Int, Range<Int>) -> Void) {

@@ -92,12 +92,22 @@ import Testing
         #expect(tokenizer.decode(tokens.map(\.id)) == "a <unk>")
     }
 
+    /// A generated `<unk>` stands for a word and its space: "the <unk> of", never "the<unk> of".
+    @Test func unknownDecodesWithItsSpace() throws {
+        let tokenizer = try Self.tokenizer(.word, corpus: "up the hill of\nthe end")
+        let the = tokenizer.encode("up the")[1], of = tokenizer.encode("hill of")[1]
+        #expect(tokenizer.decode([the, Vocabulary.unknownID, of]) == " the <unk> of")
+        #expect(tokenizer.decode([Vocabulary.unknownID, of]) == "<unk> of")
+        let character = try Self.tokenizer(.character, corpus: "ab")
+        #expect(character.decode([character.encode("a")[0], Vocabulary.unknownID]) == "a<unk>")
+    }
+
     @Test func decodeSkipsControlSpecialsUnlessAsked() throws {
         let tokenizer = try Self.tokenizer(.word, corpus: "hi there")
         let ids = [Vocabulary.beginID] + tokenizer.encode("hi there") + [Vocabulary.endID, Vocabulary.paddingID]
         #expect(tokenizer.decode(ids) == "hi there")
         #expect(tokenizer.decode(ids, keepingSpecials: true) == "<bos>hi there<eos><pad>")
-        #expect(tokenizer.decode([Vocabulary.unknownID, 9999]) == "<unk><unk>")
+        #expect(tokenizer.decode([Vocabulary.unknownID, 9999]) == "<unk> <unk>")
         #expect(tokenizer.specialTokens == ["<pad>": 0, "<unk>": 1, "<bos>": 2, "<eos>": 3])
     }
 
