@@ -85,7 +85,7 @@ extension Tensor {
     /// storage objects, not a strides array.
     @inline(__always)
     func uninitializedLike() -> Tensor {
-        Tensor(storage: TensorStorage(uninitializedCount: count), shape: shape, strides: hasRowMajorStrides ? strides : nil)
+        Tensor(storage: TensorStorage.uninitialized(count: count), shape: shape, strides: hasRowMajorStrides ? strides : nil)
     }
 
     /// Whether `strides` are exactly the row-major strides of `shape` (size-1 axes included).

@@ -4,35 +4,51 @@ import Glibc
 import Darwin
 #endif
 
-/// A reference-counted block of `Float`s that returns its memory to ``BufferPool`` when released.
+/// A reference-counted block of `Float`s, recycled through ``BufferPool``.
+///
+/// Storages are taken from the pool and go back to it whole, object and memory together: when
+/// the last tensor viewing a storage is released, its `deinit` hands the storage back (see
+/// ``Tensor``), so a warm training step allocates neither tensor memory nor storage objects.
 public final class TensorStorage {
     /// The first element; valid for `count` elements.
     public let pointer: UnsafeMutablePointer<Float>
-    /// The number of elements.
-    public let count: Int
+    /// The number of elements the current owner asked for (at most `capacity`).
+    public internal(set) var count: Int
+    /// The elements allocated: the pool's size class of the first request.
+    let capacity: Int
 
-    /// Takes a buffer of `count` uninitialized floats from the pool.
-    init(uninitializedCount count: Int) {
-        self.count = count
-        self.pointer = BufferPool.shared.take(count)
+    /// Allocates `capacity` uninitialized floats from the system, 64-byte aligned (AVX-512 loads, BLAS).
+    fileprivate init(capacity: Int) {
+        var raw: UnsafeMutableRawPointer?
+        let bytes = max(capacity, 1) * MemoryLayout<Float>.stride
+        guard posix_memalign(&raw, 64, bytes) == 0, let raw else {
+            fatalError("Out of memory allocating a tensor of \(capacity) floats (\(bytes) bytes).")
+        }
+        self.pointer = raw.bindMemory(to: Float.self, capacity: max(capacity, 1))
+        self.capacity = capacity
+        self.count = capacity
     }
 
-    deinit { BufferPool.shared.give(pointer, count: count) }
+    /// A storage of `count` uninitialized floats, from the pool when it holds one of that size class.
+    static func uninitialized(count: Int) -> TensorStorage { BufferPool.shared.take(count) }
+
+    deinit { Glibc.free(pointer) }
 }
 
-/// Recycles tensor buffers by exact size, so a warm training step allocates no tensor memory.
+/// Recycles tensor storages by size class, so a warm training step allocates no tensor memory
+/// and no storage objects.
 ///
-/// Training repeats the same shapes every step; after the first step every buffer a step needs
-/// is waiting in the pool. The pool keeps at most `maxCachedBytes` and frees the rest.
+/// Training repeats the same shapes every step; after the first step every storage a step
+/// needs is waiting in the pool. The pool keeps at most `maxCachedBytes` and frees the rest.
 public final class BufferPool: @unchecked Sendable {
     /// The pool every tensor uses.
     public static let shared = BufferPool()
 
-    /// The cached buffers of one size class. A class, so taking and giving mutate it through a
+    /// The cached storages of one size class. A class, so taking and giving mutate it through a
     /// plain dictionary read: mutating an array stored in the dictionary goes through its
     /// `_modify` coroutines, whose frames cost three mallocs per call on this toolchain.
     private final class Bucket {
-        var buffers: [UnsafeMutablePointer<Float>] = []
+        var storages: [TensorStorage] = []
     }
 
     private var free: [Int: Bucket] = [:]
@@ -40,7 +56,7 @@ public final class BufferPool: @unchecked Sendable {
     private var cachedBytes = 0
     /// The most memory the pool keeps for reuse.
     public var maxCachedBytes = 4 << 30
-    /// Buffers obtained from the system allocator so far (a warm step adds none).
+    /// Storages obtained from the system allocator so far (a warm step adds none).
     public private(set) var systemAllocations = 0
 
     init() { pthread_mutex_init(&lock, nil) }
@@ -54,50 +70,48 @@ public final class BufferPool: @unchecked Sendable {
         return (count + step - 1) & ~(step - 1)
     }
 
-    func take(_ requested: Int) -> UnsafeMutablePointer<Float> {
-        let count = Self.sizeClass(requested)
+    func take(_ requested: Int) -> TensorStorage {
+        let capacity = Self.sizeClass(requested)
         pthread_mutex_lock(&lock)
-        if let bucket = free[count], let p = bucket.buffers.popLast() {
-            cachedBytes -= count * 4
+        if let bucket = free[capacity], let storage = bucket.storages.popLast() {
+            cachedBytes -= capacity * 4
             pthread_mutex_unlock(&lock)
-            return p
+            storage.count = requested
+            return storage
         }
         systemAllocations += 1
         pthread_mutex_unlock(&lock)
-        // 64-byte alignment suits AVX-512 loads and BLAS.
-        var raw: UnsafeMutableRawPointer?
-        let bytes = max(count, 1) * MemoryLayout<Float>.stride
-        guard posix_memalign(&raw, 64, bytes) == 0, let raw else {
-            fatalError("Out of memory allocating a tensor of \(count) floats (\(bytes) bytes).")
-        }
-        return raw.bindMemory(to: Float.self, capacity: max(count, 1))
+        let storage = TensorStorage(capacity: capacity)
+        storage.count = requested
+        return storage
     }
 
-    func give(_ pointer: UnsafeMutablePointer<Float>, count requested: Int) {
-        let count = Self.sizeClass(requested)
+    /// Takes back `storage`, which nothing else references, or lets it go when the pool is full.
+    func give(_ storage: TensorStorage) {
+        let capacity = storage.capacity
         pthread_mutex_lock(&lock)
-        if cachedBytes + count * 4 <= maxCachedBytes {
-            if let bucket = free[count] {
-                bucket.buffers.append(pointer)
-            } else {
-                let bucket = Bucket()
-                bucket.buffers.append(pointer)
-                free[count] = bucket
-            }
-            cachedBytes += count * 4
+        guard cachedBytes + capacity * 4 <= maxCachedBytes else {
             pthread_mutex_unlock(&lock)
-        } else {
-            pthread_mutex_unlock(&lock)
-            Glibc.free(pointer)
+            return  // released by the caller, which frees its memory
         }
+        if let bucket = free[capacity] {
+            bucket.storages.append(storage)
+        } else {
+            let bucket = Bucket()
+            bucket.storages.append(storage)
+            free[capacity] = bucket
+        }
+        cachedBytes += capacity * 4
+        pthread_mutex_unlock(&lock)
     }
 
-    /// Frees every cached buffer.
+    /// Frees every cached storage.
     public func drain() {
         pthread_mutex_lock(&lock)
-        for (_, bucket) in free { for p in bucket.buffers { Glibc.free(p) } }
+        let dropped = free
         free = [:]
         cachedBytes = 0
         pthread_mutex_unlock(&lock)
+        withExtendedLifetime(dropped) {}
     }
 }

@@ -11,8 +11,8 @@ public final class Tensor {
     public let strides: [Int]
     /// The index in `storage` of the first element.
     public let offset: Int
-    /// The memory this tensor views.
-    public let storage: TensorStorage
+    /// The memory this tensor views (a `var` only so that `deinit` can ask whether it is the last owner).
+    public private(set) var storage: TensorStorage
     /// Whether ops on this tensor are recorded for ``backward()``.
     public var requiresGrad: Bool
     /// The gradient of the last ``backward()`` with respect to this tensor, [same shape], contiguous.
@@ -32,7 +32,12 @@ public final class Tensor {
     /// Creates a contiguous tensor whose elements are not initialized.
     public convenience init(uninitializedShape shape: [Int]) {
         let count = shape.reduce(1, *)
-        self.init(storage: TensorStorage(uninitializedCount: count), shape: shape)
+        self.init(storage: TensorStorage.uninitialized(count: count), shape: shape)
+    }
+
+    /// The last tensor viewing a storage gives it back to the pool, object and memory together.
+    deinit {
+        if isKnownUniquelyReferenced(&storage) { BufferPool.shared.give(storage) }
     }
 
     /// The number of elements.
