@@ -10,7 +10,8 @@
 #   gpt-tang               a character GPT on the Tang poems, 36 minutes, then the format check (target ≥ 0.90)
 #   ptb-vae | ptb-hvae | ptb-lm   (env TIME: the training budget, default 2h)
 #                          PTB sentence models, 2 hours (targets: IW-NLL ≤ 101.0, KL ≥ 3, ≥ 8 AU)
-#   ptb-eval NAME          PTB test figures of a PTB model, K = 500 (about an hour at 2 threads)
+#   ptb-eval NAME          PTB test figures of a PTB model, K = 500 (about 45 minutes at 2 threads for
+#                          the 512-wide VAE; env SAMPLES sets K)
 # The nanoGPT CPU recipe itself is `Benchmarks/gpt-side-by-side.sh recipe`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -57,7 +58,8 @@ ptb-hvae) run ptb-hvae train hvae $PTB $LATENT --levels 2 ;;
 ptb-lm)   run ptb-lm   train lm   $PTB ;;
 ptb-eval)
     name=${2:?"ptb-eval needs the run's name, e.g. ptb-vae"}
-    "$QUILL" eval "$OUT/$name.safetensors" --corpus "$SHARED/ptb/ptb.test.txt" --json --threads "$THREADS" ;;
+    "$QUILL" eval "$OUT/$name.safetensors" --corpus "$SHARED/ptb/ptb.test.txt" --json --threads "$THREADS" \
+        ${SAMPLES:+--samples "$SAMPLES"} ;;
 *)
     echo "unknown recipe $recipe; see the comment at the top of $0" >&2; exit 64 ;;
 esac
