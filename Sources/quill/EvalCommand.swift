@@ -36,15 +36,20 @@ struct EvalCommand: ParsableCommand {
         try runReportingErrors {
             if let threads { Threads.count = threads }
             let loaded = try loadModel(at: model)
-            let showProgress = isatty(STDERR_FILENO) != 0
-            var shownPercent = -1
+            let isTerminal = isatty(STDERR_FILENO) != 0
+            let start = Date()
+            var shownPercent = -1, lastLine = -Double.infinity
             let figures = try loaded.evaluator.evaluate(corpusAt: corpus, samples: samples) { fraction in
-                let percent = Int(fraction * 100)
-                guard showProgress, percent != shownPercent else { return }
+                // A redrawn line on a terminal; in a log (a long importance-sampled run), a line a minute.
+                let percent = Int(fraction * 100), elapsed = Date().timeIntervalSince(start)
+                guard percent != shownPercent, fraction < 1, isTerminal || elapsed - lastLine >= 60 else { return }
                 shownPercent = percent
-                FileHandle.standardError.write(Data("\r\u{1B}[Keval \(percent)%".utf8))
+                lastLine = elapsed
+                var line = "eval \(percent)%  \(formatDuration(elapsed))"
+                if fraction > 0.01 { line += "  ETA \(formatDuration(elapsed * (1 - fraction) / fraction))" }
+                FileHandle.standardError.write(Data((isTerminal ? "\r\u{1B}[K" + line : line + "\n").utf8))
             }
-            if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+            if isTerminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
             if json {
                 print(try jsonObject(figures))
             } else {
