@@ -183,32 +183,9 @@ private func adamBlock(_ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Floa
     first = first + c.beta1Complement * (gradient - first)
     var second = loadUpTo8(v, n) * c.beta2
     second = second + c.beta2Complement * gradient * gradient
-    let denominator = squareRoot(second) / c.correction2Root + c.epsilon
+    let denominator = vectorSquareRoot(second) / c.correction2Root + c.epsilon
     weight = weight + c.negativeStepSize * (first / denominator)
     storeUpTo8(first, m, n)
     storeUpTo8(second, v, n)
     storeUpTo8(weight, p, n)
-}
-
-/// The square roots of 8 non-negative lanes, within 1 ulp of `Float.squareRoot()`.
-///
-/// `SIMD8<Float>.squareRoot()` compiles to eight scalar `sqrtf` calls on Linux, which made the
-/// Adam step 2.5 times slower than its memory traffic. This stays in vector registers: a
-/// bit-trick estimate of 1/√x, three Newton steps, then one Newton step on √x itself. Tiny
-/// inputs are scaled by 2¹⁰⁰ first (the estimate assumes a normal float); zero and infinity
-/// pass through.
-@inline(__always)
-private func squareRoot(_ x: SIMD8<Float>) -> SIMD8<Float> {
-    let isTiny = x .< 0x1p-100
-    let scaled = x.replacing(with: x * 0x1p100, where: isTiny)
-    let bits = unsafeBitCast(scaled, to: SIMD8<UInt32>.self)
-    var inverse = unsafeBitCast(SIMD8<UInt32>(repeating: 0x5F37_5A86) &- (bits &>> 1), to: SIMD8<Float>.self)
-    let half = scaled * 0.5
-    inverse = inverse * (1.5 - half * inverse * inverse)
-    inverse = inverse * (1.5 - half * inverse * inverse)
-    inverse = inverse * (1.5 - half * inverse * inverse)
-    var root = scaled * inverse
-    root = root + (inverse * 0.5) * (scaled - root * root)
-    root = root.replacing(with: root * 0x1p-50, where: isTiny)
-    return root.replacing(with: x, where: x .== 0 .| x .== .infinity)
 }
