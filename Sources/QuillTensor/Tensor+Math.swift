@@ -124,6 +124,20 @@ extension Tensor {
         return out
     }
 
+    /// GELU in its exact form x·Φ(x), Φ the standard normal CDF: PyTorch's `nn.GELU()`, which
+    /// nanoGPT uses (GPT-2's tanh form, ``gelu()``, differs by up to 5·10⁻⁴). Tail elements go
+    /// through the vector kernel too, so every element is computed alike.
+    public func exactGELU() -> Tensor {
+        let out = unary(self, vectorExactGELU, { vectorExactGELU(Vector(repeating: $0))[0] })
+        if Tape.needsRecord(self) {
+            Tape.record(out) { g in
+                self.accumulateGradient(adopting: zipDense(g, self, { g, x in g * vectorExactGELUDerivative(x) },
+                                                          { g, x in g * vectorExactGELUDerivative(Vector(repeating: x))[0] }))
+            }
+        }
+        return out
+    }
+
     /// x limited to [low, high]; the gradient passes only where x is inside. NaN stays NaN.
     public func clamped(to low: Float, _ high: Float) -> Tensor {
         let lo = Vector(repeating: low), hi = Vector(repeating: high)

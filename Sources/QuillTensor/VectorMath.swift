@@ -220,6 +220,38 @@ public func vectorGELUDerivative(_ x: SIMD8<Float>) -> SIMD8<Float> {
     return fma(half * x * fma(-t, t, splat(1)), dInner, fma(half, t, half))
 }
 
+/// Φ(x) = (1 + erf(x/√2))/2 for eight lanes, with erf from Abramowitz & Stegun 7.1.26
+/// (|error| ≤ 1.5·10⁻⁷).
+///
+/// The formula gives erfc(|z|) = poly(t)·e^(−z²) directly, so Φ of a negative x is computed
+/// without the cancellation of 1 + erf. `gaussian` is e^(−x²/2) = e^(−z²), which the caller
+/// shares with the density φ.
+@inlinable @inline(__always)
+func normalCDF(_ x: SIMD8<Float>, gaussian: SIMD8<Float>) -> SIMD8<Float> {
+    let z = x.replacing(with: -x, where: x .< splat(0)) * splat(0.707_106_78)
+    let t = splat(1) / fma(splat(0.327_591_1), z, splat(1))
+    var poly = fma(splat(1.061_405_429), t, splat(-1.453_152_027))
+    poly = fma(poly, t, splat(1.421_413_741))
+    poly = fma(poly, t, splat(-0.284_496_736))
+    poly = fma(poly, t, splat(0.254_829_592))
+    let halfComplement = splat(0.5) * poly * t * gaussian
+    return halfComplement.replacing(with: splat(1) - halfComplement, where: x .>= splat(0))
+}
+
+/// GELU in its exact form x·Φ(x), Φ the standard normal CDF, for eight lanes: PyTorch's
+/// `nn.GELU()`, which nanoGPT uses. Within 2·10⁻⁷·max(1, |x|) of the exact value.
+@inlinable @inline(__always)
+public func vectorExactGELU(_ x: SIMD8<Float>) -> SIMD8<Float> {
+    x * normalCDF(x, gaussian: vectorExpFlushingToZero(x * x * splat(-0.5)))
+}
+
+/// d/dx x·Φ(x) = Φ(x) + x·φ(x) for eight lanes; Φ and φ share the factor e^(−x²/2).
+@inlinable @inline(__always)
+public func vectorExactGELUDerivative(_ x: SIMD8<Float>) -> SIMD8<Float> {
+    let gaussian = vectorExpFlushingToZero(x * x * splat(-0.5))
+    return fma(x * gaussian, splat(0.398_942_28), normalCDF(x, gaussian: gaussian))
+}
+
 // MARK: - Square root
 
 /// √x for eight lanes, correctly rounded on x86-64 (`vsqrtps`, through the compiler's

@@ -30,6 +30,7 @@ import TestSupport
         Case(name: "sigmoid", shapes: [[17]], transposeFirst: false) { $0[0].sigmoid() },
         Case(name: "relu", shapes: [[17]], transposeFirst: false) { $0[0].relu() },
         Case(name: "gelu", shapes: [[19]], transposeFirst: false) { $0[0].gelu() },
+        Case(name: "exact gelu", shapes: [[19]], transposeFirst: false) { ($0[0] * 2).exactGELU() },
         Case(name: "clamp", shapes: [[19]], transposeFirst: false) { $0[0].clamped(to: -0.5, 0.5) },
         Case(name: "select", shapes: [[3, 4], [3, 4], [4]], transposeFirst: false) {
             Tensor.select($0[0].detached(), $0[1], $0[2])

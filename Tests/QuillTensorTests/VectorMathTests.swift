@@ -43,6 +43,9 @@ import Glibc
         return x / (1 + Glibc.exp(-2 * 0.7978845608028654 * (x + 0.044715 * x * x * x)))
     }
 
+    /// x·Φ(x) in double precision.
+    static func exactGELUReference(_ x: Double) -> Double { 0.5 * x * Glibc.erfc(-x / 2.0.squareRoot()) }
+
     static let cases: [Case] = [
         Case(name: "exp", vector: vectorExp, reference: { Glibc.exp($0) },
              inputs: linear(-110, 90) + specials + [88.72, 88.7228, 88.73, 88.0, 88.01, -87.33, -87.34, -103.9, -104, -150],
@@ -65,6 +68,15 @@ import Glibc
         Case(name: "GELU tail", vector: vectorGELU, reference: geluReference,
              inputs: linear(-10, -3) + [-10.4, -40, -.infinity], ulps: 200,
              absolute: 1.2e-38),  // below float's normal range (x < −10.1) e^(−2u) overflows and GELU flushes to −0
+        // Abramowitz & Stegun's erf is good to 1.5e-7 absolute, so x·Φ(x) is good to about
+        // 1e-7·|x|: checked absolutely, more tightly near 0.
+        Case(name: "exact GELU", vector: vectorExactGELU, reference: exactGELUReference,
+             inputs: linear(-2, 2) + [0, -0.0, 1e-30, -1e-30], ulps: 4, absolute: 2e-7),
+        Case(name: "exact GELU, wide", vector: vectorExactGELU, reference: exactGELUReference,
+             inputs: linear(-12, 12) + [40, -40], ulps: 4, absolute: 1.5e-6),
+        Case(name: "exact GELU derivative", vector: vectorExactGELUDerivative, reference: { x in
+                 0.5 * Glibc.erfc(-x / 2.0.squareRoot()) + x * Glibc.exp(-0.5 * x * x) / (2 * Double.pi).squareRoot()
+             }, inputs: linear(-12, 12) + [0, -0.0, 1e-30], ulps: 4, absolute: 3e-7),
         Case(name: "GELU derivative", vector: vectorGELUDerivative, reference: { x in
                  let t = Glibc.tanh(0.7978845608028654 * (x + 0.044715 * x * x * x))
                  return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * 0.7978845608028654 * (1 + 3 * 0.044715 * x * x)
