@@ -25,15 +25,24 @@ private func broadcasts(_ shape: [Int], into target: [Int]) -> Bool {
 extension Tensor {
     /// Strides that view this tensor as `shape`, with 0 on broadcast axes.
     func broadcastStrides(to target: [Int]) -> [Int] {
-        if target == shape && !shape.contains(1) { return strides }
+        withBroadcastStrides(to: target) { Array($0) }
+    }
+
+    /// Calls `body` with the strides that view this tensor as `target`, 0 on broadcast axes:
+    /// this tensor's own strides when no axis broadcasts, else strides kept on the stack (an
+    /// array here was one malloc per broadcast op).
+    func withBroadcastStrides<R>(to target: [Int], _ body: (UnsafeBufferPointer<Int>) -> R) -> R {
+        if target == shape && !shape.contains(1) { return strides.withUnsafeBufferPointer(body) }
         let lead = target.count - rank
         precondition(lead >= 0, "cannot broadcast shape \(shape) to \(target)")
-        var result = [Int](repeating: 0, count: target.count)
-        for axis in 0..<rank where shape[axis] != 1 {
-            precondition(shape[axis] == target[lead + axis], "cannot broadcast shape \(shape) to \(target)")
-            result[lead + axis] = strides[axis]
+        return withUnsafeTemporaryAllocation(of: Int.self, capacity: target.count) { result in
+            result.initialize(repeating: 0)
+            for axis in 0..<rank where shape[axis] != 1 {
+                precondition(shape[axis] == target[lead + axis], "cannot broadcast shape \(shape) to \(target)")
+                result[lead + axis] = strides[axis]
+            }
+            return body(UnsafeBufferPointer(result))
         }
-        return result
     }
 
     /// Sums a gradient of a broadcast result back to this tensor's shape.
@@ -43,23 +52,27 @@ extension Tensor {
         let lead = target.count - rank
         let result = Tensor.zeros(shape)
         let out = result.data
-        // Strides of `result` viewed in the gradient's shape: 0 on summed axes.
-        var outStrides = [Int](repeating: 0, count: target.count)
-        let resultStrides = Tensor.rowMajorStrides(for: shape)
-        for axis in 0..<rank where shape[axis] != 1 { outStrides[lead + axis] = resultStrides[axis] }
         let g = gradient.contiguousNoGrad()
         let gp = g.data
-        forEachRow(shape: target, stridesA: outStrides, stridesB: Tensor.rowMajorStrides(for: target)) {
-            outBase, gBase, n, outStep, gStep in
-            if outStep == 0 {
-                var s: Float = 0
-                for i in 0..<n { s += gp[gBase + i * gStep] }
-                out[outBase] += s
-            } else {
-                for i in 0..<n { out[outBase + i * outStep] += gp[gBase + i * gStep] }
+        let resultStrides = Tensor.rowMajorStrides(for: shape)
+        // Strides of `result` viewed in the gradient's shape (0 on summed axes), on the stack.
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: target.count) { outStrides in
+            outStrides.initialize(repeating: 0)
+            for axis in 0..<rank where shape[axis] != 1 { outStrides[lead + axis] = resultStrides[axis] }
+            Tensor.rowMajorStrides(for: target).withUnsafeBufferPointer { gradientStrides in
+                forEachRow(shape: target, stridesA: UnsafeBufferPointer(outStrides), stridesB: gradientStrides) {
+                    outBase, gBase, n, outStep, gStep in
+                    if outStep == 0 {
+                        var s: Float = 0
+                        for i in 0..<n { s += gp[gBase + i * gStep] }
+                        out[outBase] += s
+                    } else {
+                        for i in 0..<n { out[outBase + i * outStep] += gp[gBase + i * gStep] }
+                    }
+                }
             }
         }
-        return result
+        return withExtendedLifetime(g) { result }
     }
 }
 
@@ -67,6 +80,15 @@ extension Tensor {
 /// `body(offsetA, offsetB, rowLength, innerStrideA, innerStrideB)` once per row.
 @inline(__always)
 func forEachRow(shape: [Int], stridesA: [Int], stridesB: [Int],
+                _ body: (Int, Int, Int, Int, Int) -> Void) {
+    stridesA.withUnsafeBufferPointer { a in
+        stridesB.withUnsafeBufferPointer { b in forEachRow(shape: shape, stridesA: a, stridesB: b, body) }
+    }
+}
+
+/// ``forEachRow(shape:stridesA:stridesB:_:)`` with strides in buffers (on the stack, say).
+@inline(__always)
+func forEachRow(shape: [Int], stridesA: UnsafeBufferPointer<Int>, stridesB: UnsafeBufferPointer<Int>,
                 _ body: (Int, Int, Int, Int, Int) -> Void) {
     let rank = shape.count
     if rank == 0 { body(0, 0, 1, 0, 0); return }

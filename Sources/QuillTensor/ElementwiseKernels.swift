@@ -46,26 +46,30 @@ func broadcastBinary(_ a: Tensor, _ b: Tensor, _ vector: (Vector, Vector) -> Vec
     }
     let pa = a.storage.pointer + a.offset, pb = b.storage.pointer + b.offset
     var row = o
-    forEachRow(shape: shape, stridesA: a.broadcastStrides(to: shape), stridesB: b.broadcastStrides(to: shape)) {
-        offA, offB, n, sa, sb in
-        let x = pa + offA, y = pb + offB
-        var i = 0
-        switch (sa, sb) {
-        case (1, 1):
-            while i + 8 <= n { store(vector(load(x + i), load(y + i)), row + i); i += 8 }
-            while i < n { row[i] = scalar(x[i], y[i]); i += 1 }
-        case (1, 0):
-            let yv = Vector(repeating: y[0])
-            while i + 8 <= n { store(vector(load(x + i), yv), row + i); i += 8 }
-            while i < n { row[i] = scalar(x[i], y[0]); i += 1 }
-        case (0, 1):
-            let xv = Vector(repeating: x[0])
-            while i + 8 <= n { store(vector(xv, load(y + i)), row + i); i += 8 }
-            while i < n { row[i] = scalar(x[0], y[i]); i += 1 }
-        default:
-            while i < n { row[i] = scalar(x[i * sa], y[i * sb]); i += 1 }
+    a.withBroadcastStrides(to: shape) { stridesA in
+        b.withBroadcastStrides(to: shape) { stridesB in
+            forEachRow(shape: shape, stridesA: stridesA, stridesB: stridesB) {
+                offA, offB, n, sa, sb in
+                let x = pa + offA, y = pb + offB
+                var i = 0
+                switch (sa, sb) {
+                case (1, 1):
+                    while i + 8 <= n { store(vector(load(x + i), load(y + i)), row + i); i += 8 }
+                    while i < n { row[i] = scalar(x[i], y[i]); i += 1 }
+                case (1, 0):
+                    let yv = Vector(repeating: y[0])
+                    while i + 8 <= n { store(vector(load(x + i), yv), row + i); i += 8 }
+                    while i < n { row[i] = scalar(x[i], y[0]); i += 1 }
+                case (0, 1):
+                    let xv = Vector(repeating: x[0])
+                    while i + 8 <= n { store(vector(xv, load(y + i)), row + i); i += 8 }
+                    while i < n { row[i] = scalar(x[0], y[i]); i += 1 }
+                default:
+                    while i < n { row[i] = scalar(x[i * sa], y[i * sb]); i += 1 }
+                }
+                row += n
+            }
         }
-        row += n
     }
     return out
 }
