@@ -10,7 +10,7 @@ struct InterpolateCommand: ParsableCommand {
         discussion: """
             Both sentences are encoded to their posterior means; the walk goes along the straight \
             line between them (or the great circle with --slerp) in --steps steps, and each point is \
-            decoded (greedily unless --decode says otherwise). Prints one line per point: its \
+            decoded by beam search (unless --decode says otherwise). Prints one line per point: its \
             position from 0 to 1, a tab, and the sentence.
             """)
 
@@ -44,7 +44,7 @@ struct InterpolateCommand: ParsableCommand {
             let vae = try loadSentenceAutoencoder(model, purpose: "interpolate")
             var generator = RandomGenerator(seed: sampling.effectiveSeed)
             let points = try vae.interpolate(from: first, to: second, steps: steps, spherical: slerp,
-                                             options: sampling.options(defaultDecoding: .greedy), generator: &generator)
+                                             options: sampling.options(defaultDecoding: .beam), generator: &generator)
             for point in points { print(String(format: "%.3f", point.position) + "\t" + point.sentence) }
         }
     }

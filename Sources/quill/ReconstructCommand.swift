@@ -8,8 +8,9 @@ struct ReconstructCommand: ParsableCommand {
         commandName: "reconstruct",
         abstract: "Encodes sentences with a sentence VAE and decodes them again.",
         discussion: """
-            Each sentence is encoded to its posterior mean and decoded (greedily unless --decode \
-            says otherwise); one reconstruction per line, in the order given.
+            Each sentence is encoded to its posterior mean and decoded by beam search, the most \
+            likely sentence the model finds (unless --decode says otherwise); one reconstruction per \
+            line, in the order given.
             """)
 
     @Argument(help: "The model file (.safetensors) of a vae or hvae.")
@@ -32,7 +33,7 @@ struct ReconstructCommand: ParsableCommand {
             if let threads { Threads.count = threads }
             let vae = try loadSentenceAutoencoder(model, purpose: "reconstruct")
             var generator = RandomGenerator(seed: sampling.effectiveSeed)
-            let options = sampling.options(defaultDecoding: .greedy)
+            let options = sampling.options(defaultDecoding: .beam)
             for text in texts { print(try vae.reconstruct(text, options: options, generator: &generator)) }
         }
     }

@@ -21,7 +21,7 @@ struct SamplingOptionGroup: ParsableArguments {
     @Option(help: "Stop a sample when this string appears (repeatable).")
     var stop: [String] = []
 
-    @Option(help: "How to pick tokens: greedy, sample or beam (beam is for sentence VAEs); `reconstruct` and `interpolate` default to greedy, the rest to sample.")
+    @Option(help: "How to pick tokens: greedy, sample or beam (beam is for sentence VAEs); `reconstruct` and `interpolate` default to beam, the rest to sample.")
     var decode: SamplingOptions.Decoding?
 
     @Option(help: "The beams --decode beam keeps.")
