@@ -14,18 +14,29 @@ public final class REPLSession {
     public private(set) var current = 0
     /// Generation settings changed with `:set`.
     public private(set) var options: SamplingOptions
+    /// Whether the decoding was chosen (`--decode`, `:set decode`); until it is, a VAE's
+    /// reconstructions and interpolations use beam search, as `quill reconstruct` does.
+    private var decodingIsChosen: Bool
     private var generator: RandomGenerator
     private let write: (String) -> Void
     private let shouldStop: () -> Bool
 
     /// Creates a session that writes to `write` and stops a generation when `shouldStop` says so
-    /// (Ctrl-C).
-    public init(options: SamplingOptions = SamplingOptions(), seed: UInt64,
+    /// (Ctrl-C). With `decodingIsChosen`, `options.decoding` applies to reconstructions too.
+    public init(options: SamplingOptions = SamplingOptions(), decodingIsChosen: Bool = false, seed: UInt64,
                 write: @escaping (String) -> Void, shouldStop: @escaping () -> Bool = { false }) {
         self.options = options
+        self.decodingIsChosen = decodingIsChosen
         self.generator = RandomGenerator(seed: seed)
         self.write = write
         self.shouldStop = shouldStop
+    }
+
+    /// The options of a VAE's reconstructions and interpolations: beam search unless a decoding was chosen.
+    private var reconstructionOptions: SamplingOptions {
+        var reconstruction = options
+        if !decodingIsChosen { reconstruction.decoding = .beam }
+        return reconstruction
     }
 
     /// Loads a model file and makes it current.
@@ -62,7 +73,7 @@ public final class REPLSession {
             if let lm = model.textGenerator {
                 try stream(lm, prompt: text)
             } else if let vae = model.sentenceAutoencoder {
-                write(try vae.reconstruct(text, options: options, generator: &generator) + "\n")
+                write(try vae.reconstruct(text, options: reconstructionOptions, generator: &generator) + "\n")
             }
         case .sample(let count):
             let model = try currentModel()
@@ -77,13 +88,13 @@ public final class REPLSession {
             guard let vae = try currentModel().sentenceAutoencoder else {
                 throw REPLError.unsupported(":recon needs a sentence VAE; the current model is a \(try currentModel().kind.rawValue). Type text to continue it instead.")
             }
-            write(try vae.reconstruct(text, options: options, generator: &generator) + "\n")
+            write(try vae.reconstruct(text, options: reconstructionOptions, generator: &generator) + "\n")
         case .interpolate(let first, let second, let steps):
             guard let vae = try currentModel().sentenceAutoencoder else {
                 throw REPLError.unsupported(":interp needs a sentence VAE; the current model is a \(try currentModel().kind.rawValue).")
             }
             let points = try vae.interpolate(from: first, to: second, steps: steps, spherical: false,
-                                             options: options, generator: &generator)
+                                             options: reconstructionOptions, generator: &generator)
             for point in points {
                 write(formatPosition(point.position) + "  " + point.sentence + "\n")
             }
@@ -109,7 +120,8 @@ public final class REPLSession {
         case .info:
             let model = try currentModel()
             write("\(model.kind.rawValue)  \(model.path)\nconfiguration: \(model.file.configuration)\n")
-            write("temperature \(options.temperature), top-k \(options.topK), top-p \(options.topP), max-tokens \(options.maxTokens), decode \(options.decoding.rawValue)\n")
+            let decoding = options.decoding.rawValue + (decodingIsChosen ? "" : " (beam for VAE reconstructions)")
+            write("temperature \(options.temperature), top-k \(options.topK), top-p \(options.topP), max-tokens \(options.maxTokens), decode \(decoding)\n")
         }
         return .proceed
     }
@@ -136,7 +148,9 @@ public final class REPLSession {
         case .topK(let k): options.topK = k
         case .topP(let p): options.topP = p
         case .maxTokens(let n): options.maxTokens = n
-        case .decode(let mode): options.decoding = SamplingOptions.Decoding(rawValue: mode) ?? .sample
+        case .decode(let mode):
+            options.decoding = SamplingOptions.Decoding(rawValue: mode) ?? .sample
+            decodingIsChosen = true
         }
     }
 
@@ -151,7 +165,7 @@ public final class REPLSession {
         Type text to continue it (language models) or reconstruct it (sentence VAEs).
         Commands:
           :sample [n]              generate n samples
-          :recon TEXT              encode and decode a sentence (VAEs)
+          :recon TEXT              encode and decode a sentence (VAEs; beam search unless :set decode)
           :interp A | B [steps]    interpolate between two sentences (VAEs)
           :set temperature T       also top-k K, top-p P, max-tokens N, decode greedy|sample|beam
           :seed N                  restart the random generator from N

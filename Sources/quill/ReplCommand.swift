@@ -27,7 +27,8 @@ struct ReplCommand: ParsableCommand {
     func run() throws {
         let reader = LineReader()
         let output = FileHandle.standardOutput
-        let session = REPLSession(options: sampling.options, seed: sampling.effectiveSeed,
+        let session = REPLSession(options: sampling.options, decodingIsChosen: sampling.decode != nil,
+                                  seed: sampling.effectiveSeed,
                                   write: { output.write(Data($0.utf8)) },
                                   shouldStop: { Interrupt.isRequested })
         try runReportingErrors {

@@ -33,6 +33,21 @@ import TestSupport
         #expect(run.output.contains("and the"))
     }
 
+    /// The REPL reconstructs as `quill reconstruct` does: by beam search until a decoding is chosen.
+    @Test func reconstructionsMatchTheReconstructCommand() throws {
+        let models = try TinyModels.trained.get()
+        let sentence = "and god said , let there be light ."
+        let beam = try runQuill(["reconstruct", models.vae, sentence])
+        let greedy = try runQuill(["reconstruct", models.vae, sentence, "--decode", "greedy"])
+        let session = try runQuill(["repl", models.vae, "--seed", "3"],
+                                   input: ":recon \(sentence)\n:set decode greedy\n:recon \(sentence)\n")
+        #expect(beam.status == 0 && greedy.status == 0 && session.status == 0, "\(session.error)")
+        let trimmed = { (text: String) in text.trimmingCharacters(in: .whitespacesAndNewlines) }
+        let expected = [beam.output, "ok", greedy.output].map(trimmed)
+        #expect(session.output.split(separator: "\n").map { trimmed(String($0)) } == expected, "\(session.output)")
+        #expect(expected[0] != expected[2], "the tiny model decodes differently by beam and greedily")
+    }
+
     @Test func textStreamsBeforeGenerationEnds() throws {
         let models = try TinyModels.trained.get()
         let session = try PseudoTerminalSession(arguments: ["repl", models.charRNN, "--seed", "1"], home: models.directory.path)
