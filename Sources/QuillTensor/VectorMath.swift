@@ -280,6 +280,7 @@ public func vectorSquareRoot(_ x: SIMD8<Float>) -> SIMD8<Float> {
 #endif
 }
 
+#if !arch(x86_64)
 /// √x lane by lane through `Float.squareRoot()`.
 @inlinable @inline(never)
 func exactSquareRoot(_ x: SIMD8<Float>) -> SIMD8<Float> {
@@ -287,3 +288,4 @@ func exactSquareRoot(_ x: SIMD8<Float>) -> SIMD8<Float> {
     for lane in 0..<8 { result[lane] = x[lane].squareRoot() }
     return result
 }
+#endif
