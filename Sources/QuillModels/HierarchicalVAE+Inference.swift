@@ -7,6 +7,12 @@ extension HierarchicalVAE {
     /// `levels` levels of `latentSize` dimensions.
     public var latentSizes: [Int] { Array(repeating: configuration.latentSize, count: configuration.levels) }
 
+    /// `encoder.*` and the bottom-up `ladder.up.*` and `ladder.estimate.*`; the learned
+    /// conditional priors belong to the generative model.
+    public var inferenceParameters: [Tensor] {
+        encoder.namedParameters().map(\.tensor) + (up + estimate).flatMap(\.parameters)
+    }
+
     /// The bottom-up estimates [B, Z] per level, without recording or dropout.
     public func encode(_ batch: SentenceBatch) -> [DiagonalGaussian] {
         var unused = RandomGenerator(seed: 0)

@@ -73,6 +73,11 @@ public protocol LatentSentenceModel: SentenceModel, SentenceAutoencoder, CorpusE
     /// The dimensions of each latent level, bottom first.
     var latentSizes: [Int] { get }
 
+    /// The parameters of the inference network q(z | x) alone: the encoder and the heads that
+    /// map its summary to posterior statistics, not the embedding it shares with the decoder.
+    /// He et al.'s aggressive training updates these alone in its inner loop.
+    var inferenceParameters: [Tensor] { get }
+
     /// The posterior's bottom-up statistics for `batch`, one Gaussian [B, Z] per level, bottom
     /// first, without recording: for a flat VAE the posterior itself.
     func encode(_ batch: SentenceBatch) -> [DiagonalGaussian]

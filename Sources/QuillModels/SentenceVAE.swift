@@ -89,6 +89,9 @@ public final class SentenceVAE: LatentSentenceModel {
     /// One level of `latentSize` dimensions.
     public var latentSizes: [Int] { [configuration.latentSize] }
 
+    /// `encoder.*` and `posterior.*`.
+    public var inferenceParameters: [Tensor] { (encoder.namedParameters() + posterior.namedParameters()).map(\.tensor) }
+
     /// The posterior [B, Z] without recording or dropout.
     public func encode(_ batch: SentenceBatch) -> [DiagonalGaussian] {
         withoutGradients {

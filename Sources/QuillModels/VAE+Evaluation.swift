@@ -132,6 +132,17 @@ extension LatentSentenceModel {
         return figures
     }
 
+    /// He et al.'s (2019) minibatch estimate of I(x; z) over `sentences`, alone and in inference
+    /// mode: what their aggressive training watches at the end of each epoch.
+    public func mutualInformation(of sentences: [[Int]], batchSize: Int = VAEEvaluationOptions().mutualInformationBatchSize,
+                                  seed: UInt64 = 0) -> Double {
+        let wasTraining = isTraining
+        setTraining(false)
+        defer { setTraining(wasTraining) }
+        var generator = RandomGenerator(seed: seed)
+        return mutualInformation(sentences, batchSize: batchSize, generator: &generator)
+    }
+
     /// He et al.'s estimate of I(x; z), averaged over minibatches weighted by their size.
     private func mutualInformation(_ sentences: [[Int]], batchSize: Int, generator: inout RandomGenerator) -> Double {
         var total = 0.0

@@ -70,6 +70,12 @@ public struct SentenceBatches {
         return SentenceBatch(sentences: plan[position.batch].map { sentences[$0] })
     }
 
+    /// A batch of the current epoch's plan drawn at random from `generator`, leaving the
+    /// position alone: the extra batches of He et al.'s encoder-only inner loop.
+    public func randomBatch(using generator: inout RandomGenerator) -> SentenceBatch {
+        SentenceBatch(sentences: plan[generator.nextInt(below: plan.count)].map { sentences[$0] })
+    }
+
     /// One epoch's batches of sentence indices: shuffle, sort pools by length, slice, shuffle batches.
     static func plan(lengths: [Int], batchSize: Int, generator: inout RandomGenerator) -> [[Int]] {
         var order = Array(lengths.indices)

@@ -29,9 +29,36 @@ public struct SentenceTrainingOptions: Codable, Equatable, Sendable {
     public var beta: Float = 1
     /// Importance samples per validation sentence; 1 makes `val_loss` a single-sample −ELBO.
     public var validationSamples = 1
+    /// He et al.'s (2019) aggressive inference-network training ("Lagging Inference Networks and
+    /// Posterior Collapse"): while it is on, each step first trains the encoder alone until its
+    /// loss stops falling, then updates the rest of the model alone. It switches itself off for
+    /// good once the mutual information on the validation set falls from one epoch to the next.
+    public var aggressiveEncoder = false
 
     /// The defaults above.
     public init() {}
+
+    /// Decodes options saved by any version of Quill, taking the default for a setting that a
+    /// checkpoint predates, so older runs still resume.
+    public init(from decoder: any Decoder) throws {
+        let saved = try decoder.container(keyedBy: CodingKeys.self)
+        func value<T: Decodable>(_ key: CodingKeys, _ fallback: T) throws -> T {
+            try saved.decodeIfPresent(T.self, forKey: key) ?? fallback
+        }
+        let defaults = SentenceTrainingOptions()
+        batchSize = try value(.batchSize, defaults.batchSize)
+        learningRate = try value(.learningRate, defaults.learningRate)
+        minLearningRate = try value(.minLearningRate, defaults.minLearningRate)
+        decaySteps = try saved.decodeIfPresent(Int.self, forKey: .decaySteps)
+        decaySeconds = try saved.decodeIfPresent(Double.self, forKey: .decaySeconds)
+        gradientClip = try value(.gradientClip, defaults.gradientClip)
+        wordDropout = try value(.wordDropout, defaults.wordDropout)
+        annealing = try value(.annealing, defaults.annealing)
+        freeBits = try value(.freeBits, defaults.freeBits)
+        beta = try value(.beta, defaults.beta)
+        validationSamples = try value(.validationSamples, defaults.validationSamples)
+        aggressiveEncoder = try value(.aggressiveEncoder, defaults.aggressiveEncoder)
+    }
 
     /// The learning rate at `step`, `elapsed` training seconds into the run: cosine decay to
     /// `minLearningRate` over `decaySteps` or `decaySeconds`, or constant.
@@ -64,6 +91,8 @@ public final class SentenceTrainingTask: TrainingTask {
     private var batches: SentenceBatches
     private let validation: [[Int]]
     private var state: State
+    /// With aggressive training: the inference network's parameters and all the others.
+    private let parameterSplit: (inference: [Tensor], generative: [Tensor])?
     /// When this invocation's first step started and the training time before it, for the time-based decay.
     private var session: (start: Date, elapsedBefore: Double)?
 
@@ -73,13 +102,16 @@ public final class SentenceTrainingTask: TrainingTask {
         var options: SentenceTrainingOptions
         var data: SentenceBatches.Position
         var noiseGenerator: RandomGenerator
+        /// Where the aggressive phase stands, when the options ask for one.
+        var aggressive: AggressivePhase?
     }
 
     /// A fresh run of `model` (already initialized) on `train`, validated on `validation`.
     public convenience init(model: any SentenceModel, train: [[Int]], validation: [[Int]],
                             options: SentenceTrainingOptions, seed: UInt64) throws {
         let state = State(options: options, data: SentenceBatches.Position(seed: seed &+ 1),
-                          noiseGenerator: RandomGenerator(seed: seed &+ 2))
+                          noiseGenerator: RandomGenerator(seed: seed &+ 2),
+                          aggressive: options.aggressiveEncoder ? AggressivePhase() : nil)
         try self.init(model: model, train: train, validation: validation, state: state)
     }
 
@@ -103,6 +135,15 @@ public final class SentenceTrainingTask: TrainingTask {
         guard !train.isEmpty, !validation.isEmpty else {
             throw TrainingError.invalidOption("Training needs at least one training and one validation sentence; check --corpus, --valid and --max-length.")
         }
+        if state.aggressive != nil {
+            guard let latent = model as? any LatentSentenceModel else {
+                throw TrainingError.invalidOption("--aggressive-encoder trains a VAE's encoder; the \(model.kind.rawValue) has none. Drop it.")
+            }
+            let inference = Set(latent.inferenceParameters.map(ObjectIdentifier.init))
+            parameterSplit = (latent.inferenceParameters, model.parameters.filter { !inference.contains(ObjectIdentifier($0)) })
+        } else {
+            parameterSplit = nil
+        }
         self.model = model
         self.options = state.options
         self.validation = validation
@@ -120,40 +161,113 @@ public final class SentenceTrainingTask: TrainingTask {
     /// One Adam step on the next batch. The logged `train_loss` is the batch's −ELBO per
     /// sentence (the NLL for the LM), whatever the KL weight; `kl`, `kl_weight` and
     /// `reconstruction` are logged beside it.
+    ///
+    /// In the aggressive phase the step is He et al.'s: encoder-only updates on this batch and
+    /// then on random batches (``trainInferenceNetwork(startingWith:klWeight:)``), then one
+    /// update of everything but the encoder on this batch; `aggressive_steps` logs the inner
+    /// updates. At the end of each epoch of the phase, the validation mutual information
+    /// (`aggressive_mi`) decides whether it goes on. Should a later update of the step meet a
+    /// non-finite loss, the encoder updates before it stay in memory; the trainer stops on the
+    /// NaN without saving, so the checkpoints on disk stay the last good ones.
     public func trainStep(step: Int) throws -> StepResult {
         model.setTraining(true)
         let session = self.session ?? (Date(), state.progress.elapsedSeconds)
         self.session = session
         optimizer.learningRate = options.learningRate(atStep: step,
                                                       elapsed: session.elapsedBefore + Date().timeIntervalSince(session.start))
-        optimizer.zeroGradients()
-        let batch = batches.next()
-        let terms = model.lossTerms(for: batch, wordDropout: options.wordDropout, generator: &state.noiseGenerator)
         let klWeight = Float(options.annealing.weight(atStep: step))
-        let objective = terms.objective(klWeight: klWeight, beta: options.beta, freeBits: options.freeBits)
-        let loss = terms.negativeELBOPerSentence
-        guard loss.isFinite, objective.scalar.isFinite else {
-            Tape.clear()
-            return StepResult(loss: .nan, tokens: batch.tokenCount)
+        let batch = batches.next()
+        var tokens = batch.tokenCount
+        var extra: [String: Double] = [:]
+        var frozen: [Tensor] = []
+        if let split = parameterSplit, state.aggressive?.isActive == true {
+            guard let inner = trainInferenceNetwork(startingWith: batch, klWeight: klWeight) else {
+                return StepResult(loss: .nan, tokens: tokens)
+            }
+            tokens += inner.tokens
+            extra["aggressive_steps"] = Double(inner.steps)
+            frozen = split.inference
         }
-        objective.backward()
-        let norm = options.gradientClip > 0 ? optimizer.clipGradientNorm(maxNorm: options.gradientClip)
-            : gradientNorm(optimizer.parameters)
-        guard norm.isFinite else {
-            optimizer.zeroGradients()
-            return StepResult(loss: .nan, tokens: batch.tokenCount)
+        guard let result = update(on: batch, klWeight: klWeight, freezing: frozen) else {
+            return StepResult(loss: .nan, tokens: tokens)
         }
-        optimizer.step()
+        let terms = result.terms
         state.data = batches.position
-        var extra: [String: Double] = ["reconstruction": terms.reconstructionPerSentence, "grad_norm": Double(norm),
-                                       "learning_rate": Double(optimizer.learningRate), "epoch": Double(batches.position.epoch)]
+        if var phase = state.aggressive {
+            let completedEpochs = batches.position.epoch + (batches.position.batch >= batchesPerEpoch ? 1 : 0)
+            if phase.isActive, completedEpochs > phase.epoch, let latent = model as? any LatentSentenceModel {
+                phase.record(mutualInformation: latent.mutualInformation(of: validation), epoch: completedEpochs)
+                state.aggressive = phase
+            }
+            extra["aggressive"] = phase.isActive ? 1 : 0
+            if let information = phase.mutualInformation { extra["aggressive_mi"] = information }
+        }
+        extra.merge(["reconstruction": terms.reconstructionPerSentence, "grad_norm": Double(result.norm),
+                     "learning_rate": Double(optimizer.learningRate), "epoch": Double(batches.position.epoch)]) { $1 }
         if !terms.klPerDimension.isEmpty {
             let levels = terms.klPerLevel
             extra["kl"] = levels.reduce(0, +)
             extra["kl_weight"] = Double(klWeight)
             if levels.count > 1 { for (level, kl) in levels.enumerated() { extra["kl_level_\(level + 1)"] = kl } }
         }
-        return StepResult(loss: loss, tokens: batch.tokenCount, extra: extra)
+        return StepResult(loss: result.loss, tokens: tokens, extra: extra)
+    }
+
+    /// The most encoder-only updates of one aggressive step (He et al. stop at 100).
+    static let maxInnerSteps = 100
+    /// The inner loop compares its loss per token over windows of this many updates (He et al.'s 15).
+    static let innerWindow = 15
+
+    /// He et al.'s inner loop: Adam updates of the inference network alone, on `batch` and then
+    /// on batches drawn at random from the epoch, until a window's training objective per token
+    /// is higher than the window before it, or ``maxInnerSteps``. Returns the updates and the
+    /// tokens they read, or nil on a non-finite loss.
+    private func trainInferenceNetwork(startingWith batch: SentenceBatch, klWeight: Float) -> (steps: Int, tokens: Int)? {
+        let frozen = parameterSplit!.generative
+        var current = batch, steps = 0, tokens = 0
+        var previousWindow = Double.infinity, windowObjective = 0.0, windowTokens = 0
+        while steps < Self.maxInnerSteps {
+            guard let objective = update(on: current, klWeight: klWeight, freezing: frozen)?.objective else { return nil }
+            steps += 1
+            tokens += current.tokenCount
+            windowObjective += objective * Double(current.batchSize)
+            windowTokens += current.tokenCount
+            if steps % Self.innerWindow == 0 {
+                let perToken = windowObjective / Double(windowTokens)
+                if perToken > previousWindow { break }
+                previousWindow = perToken
+                windowObjective = 0
+                windowTokens = 0
+            }
+            current = batches.randomBatch(using: &state.noiseGenerator)
+        }
+        return (steps, tokens)
+    }
+
+    /// One Adam step on `batch` of every parameter but `frozen`, whose gradients are dropped.
+    /// Returns the loss terms, the −ELBO per sentence, the objective (annealed, free bits) and
+    /// the gradient norm before clipping, or nil, changing nothing, when a loss or the norm is
+    /// not finite.
+    private func update(on batch: SentenceBatch, klWeight: Float, freezing frozen: [Tensor])
+        -> (terms: SentenceLossTerms, loss: Double, objective: Double, norm: Float)? {
+        optimizer.zeroGradients()
+        let terms = model.lossTerms(for: batch, wordDropout: options.wordDropout, generator: &state.noiseGenerator)
+        let objective = terms.objective(klWeight: klWeight, beta: options.beta, freeBits: options.freeBits)
+        let loss = terms.negativeELBOPerSentence
+        guard loss.isFinite, objective.scalar.isFinite else {
+            Tape.clear()
+            return nil
+        }
+        objective.backward()
+        for parameter in frozen { parameter.zeroGradient() }
+        let norm = options.gradientClip > 0 ? optimizer.clipGradientNorm(maxNorm: options.gradientClip)
+            : gradientNorm(optimizer.parameters)
+        guard norm.isFinite else {
+            optimizer.zeroGradients()
+            return nil
+        }
+        optimizer.step()
+        return (terms, loss, Double(objective.scalar), norm)
     }
 
     /// Validation figures. `val_loss` is the −ELBO per sentence (importance-weighted with
@@ -193,6 +307,24 @@ public final class SentenceTrainingTask: TrainingTask {
                              tokenizer: String(decoding: try model.tokenizer.encoded(), as: UTF8.self),
                              training: try metadataJSON(state), weights: weights, optimizerState: optimizer.stateTensors())
         try file.write(to: path)
+    }
+}
+
+/// Where He et al.'s aggressive phase stands; saved in checkpoints so a resumed run continues it.
+struct AggressivePhase: Codable, Equatable {
+    /// Whether steps still begin with the encoder-only inner loop.
+    var isActive = true
+    /// The validation mutual information measured at the last completed epoch of the phase.
+    var mutualInformation: Double?
+    /// The completed epochs when it was measured.
+    var epoch = 0
+
+    /// Records the mutual information after `epoch` epochs; the phase ends when it fell below
+    /// the last measurement (He et al.: `cur_mi - pre_mi < 0`).
+    mutating func record(mutualInformation information: Double, epoch: Int) {
+        if let previous = mutualInformation, information < previous { isActive = false }
+        mutualInformation = information
+        self.epoch = epoch
     }
 }
 

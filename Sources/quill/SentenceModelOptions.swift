@@ -51,6 +51,9 @@ struct SentenceModelOptions: ParsableArguments {
     @Option(help: "The weight of the KL term once annealed (a β-VAE); vae and hvae only.")
     var beta: Float = 1
 
+    @Flag(help: "He et al.'s aggressive training: train the encoder alone before each update until the validation mutual information stops rising; vae and hvae only.")
+    var aggressiveEncoder = false
+
     @Option(help: "Importance samples per validation sentence (1: val_loss is the single-sample −ELBO).")
     var validSamples = 1
 
@@ -90,7 +93,8 @@ struct SentenceModelOptions: ParsableArguments {
     func checkNoLatentOptions() throws {
         let changed = [("--latent-size", latentSize != 32), ("--bidirectional", bidirectional),
                        ("--conditioning", conditioning != .initialState), ("--kl-anneal", klAnneal != .linear),
-                       ("--free-bits", freeBits != 0), ("--beta", beta != 1), ("--valid-samples", validSamples != 1)]
+                       ("--free-bits", freeBits != 0), ("--beta", beta != 1), ("--valid-samples", validSamples != 1),
+                       ("--aggressive-encoder", aggressiveEncoder)]
         if let (flag, _) = changed.first(where: { $0.1 }) {
             throw ValidationError("\(flag) applies to vae and hvae; the lm baseline has no latent. Drop it.")
         }

@@ -119,6 +119,7 @@ struct SentenceTrainingRun {
         options.freeBits = model.freeBits
         options.beta = model.beta
         options.validationSamples = model.validSamples
+        options.aggressiveEncoder = model.aggressiveEncoder
         return options
     }
 }

@@ -76,11 +76,16 @@ import TestSupport
         #expect(evaluation.output.contains("\"perplexity\"") && evaluation.output.contains("\"tokens\": 42"))
         let refused = try Self.quill(["train", "lm", "--corpus", corpus, "--output", model, "--latent-size", "8"])
         #expect(refused.status == 64)
+        let noEncoder = try Self.quill(["train", "lm", "--corpus", corpus, "--output", model, "--aggressive-encoder"])
+        #expect(noEncoder.status == 64 && noEncoder.error.contains("--aggressive-encoder"))
         let wrongKind = try Self.quill(["interpolate", model, "the cat", "a dog"])
         #expect(wrongKind.status == 64 && wrongKind.error.contains("vae"))
     }
 
-    @Test func resumedRunRepeatsTheUninterruptedOne() throws {
+    /// With aggressive training, the phase's state (the last epoch's MI) resumes too: 3 batches
+    /// an epoch, so the run stops after one MI check and decides the next one after resuming.
+    @Test(arguments: [false, true])
+    func resumedRunRepeatsTheUninterruptedOne(aggressive: Bool) throws {
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let corpus = directory.appendingPathComponent("corpus.txt").path
@@ -91,7 +96,8 @@ import TestSupport
                                          "--batch-size", "2", "--embedding-size", "8", "--hidden-size", "12",
                                          "--latent-size", "4", "--tokenizer", "whitespace", "--dropout", "0.2",
                                          "--word-dropout", "0.3", "--learning-rate", "0.001", "--min-learning-rate", "0.001",
-                                         "--threads", "1"] + (resume ? ["--resume"] : []))
+                                         "--threads", "1"] + (resume ? ["--resume"] : [])
+                                         + (aggressive ? ["--aggressive-encoder"] : []))
             #expect(result.status == 0, "\(result.error)")
         }
         try train("straight.safetensors", steps: 8)

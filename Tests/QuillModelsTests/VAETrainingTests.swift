@@ -1,3 +1,4 @@
+import Foundation
 @testable import QuillModels
 import QuillTensor
 @testable import QuillTraining
@@ -38,6 +39,65 @@ import Testing
         #expect(reconstructions() == Self.sentences, "not memorized after \(step) steps")
         let figures = try task.evaluate()
         #expect(figures["val_loss"]! < 5)
+    }
+
+    /// He et al.'s aggressive step: the inner loop moves the inference network alone, at least
+    /// one window of updates, then one update moves everything else; Adam's per-parameter step
+    /// counts in the checkpoint show which parameter took which updates.
+    @Test(arguments: [ModelKind.vae, .hvae])
+    func aggressiveStepTrainsTheEncoderAloneFirst(kind: ModelKind) throws {
+        let model = VAETestSupport.model(kind, VAETestSupport.configuration(levels: kind == .vae ? 1 : 2))
+        let latent = model as! any LatentSentenceModel
+        var options = SentenceTrainingOptions()
+        options.batchSize = 2
+        options.aggressiveEncoder = true
+        let task = try SentenceTrainingTask(model: model, train: Self.sentences, validation: Self.sentences,
+                                            options: options, seed: 3)
+        let first = try task.trainStep(step: 0)
+        let inner = try #require(first.extra["aggressive_steps"])
+        #expect(inner >= Double(SentenceTrainingTask.innerWindow) && inner <= Double(SentenceTrainingTask.maxInnerSteps))
+        #expect(first.extra["aggressive"] == 1 && first.extra["aggressive_mi"] == nil)
+        #expect(first.tokens > 2 * 5, "the inner batches' tokens count too")
+
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("quill-aggressive-\(UUID()).safetensors").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try task.saveCheckpoint(to: path, progress: TrainingProgress())
+        let state = try ModelFile.read(path).optimizerState
+        let parameters = model.parameters
+        #expect(Set(parameters.map(ObjectIdentifier.init)).count == parameters.count)
+        let inference = Set(latent.inferenceParameters.map(ObjectIdentifier.init))
+        #expect(!inference.isEmpty && inference.count < parameters.count)
+        for (index, parameter) in parameters.enumerated() {
+            let steps = try #require(state["adam.step.\(index)"]).scalar
+            #expect(Double(steps) == (inference.contains(ObjectIdentifier(parameter)) ? inner : 1),
+                    "parameter \(model.namedParameters()[index].name)")
+        }
+
+        // Two batches per epoch: the second step ends the first epoch and measures the MI.
+        let second = try task.trainStep(step: 1)
+        #expect(second.extra["aggressive_mi"] != nil)
+    }
+
+    @Test func aggressivePhaseEndsWhenMutualInformationFalls() {
+        var phase = AggressivePhase()
+        phase.record(mutualInformation: 0.5, epoch: 1)
+        phase.record(mutualInformation: 0.8, epoch: 2)
+        phase.record(mutualInformation: 0.8, epoch: 3)
+        #expect(phase.isActive && phase.epoch == 3)
+        phase.record(mutualInformation: 0.7, epoch: 4)
+        #expect(!phase.isActive && phase.mutualInformation == 0.7)
+    }
+
+    /// Options saved before a setting existed decode with its default, so older runs resume.
+    @Test func optionsFromAnOlderCheckpointDecode() throws {
+        var options = SentenceTrainingOptions()
+        options.freeBits = 0.25
+        options.decaySteps = 70
+        var json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(options)) as! [String: Any]
+        json["aggressiveEncoder"] = nil
+        json["beta"] = nil
+        let decoded = try JSONDecoder().decode(SentenceTrainingOptions.self, from: JSONSerialization.data(withJSONObject: json))
+        #expect(decoded == options)
     }
 
     @Test func batchesBucketByLengthAndCoverEveryEpoch() {
