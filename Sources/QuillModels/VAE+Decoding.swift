@@ -103,7 +103,7 @@ extension SentenceDecoder {
                 var candidates: [(beam: Int, token: Int, score: Double)] = []
                 for (b, beam) in beams.enumerated() {
                     let row = logits.data + b * V
-                    let normalizer = Double(rowLogSumExp(row, V))
+                    let normalizer = Double(logSumExp(row, count: V))
                     for (token, logit) in topTokens(row, count: V, keeping: width) {
                         candidates.append((b, token, beam.score + Double(logit) - normalizer))
                     }

@@ -155,6 +155,11 @@ func logSoftmaxBackward(_ inputGradient: UnsafeMutablePointer<Float>, _ gradient
     return result
 }
 
+/// log Σ e^x over the `count` floats at `x`, shifted by their maximum for stability (−∞ when
+/// all are −∞): the normalizer of a row of logits, for code that scores tokens itself, such as
+/// beam search and fused output layers.
+public func logSumExp(_ x: UnsafePointer<Float>, count: Int) -> Float { logSumExpRow(x, count) }
+
 /// log Σ e^x over `n` floats, shifted by the maximum for stability (-∞ for an all -∞ row).
 @inline(__always) func logSumExpRow(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
     let m = rowMaximum(x, n)

@@ -1,5 +1,5 @@
 import Foundation
-@testable import QuillModels
+import QuillNN
 import QuillTensor
 import Testing
 

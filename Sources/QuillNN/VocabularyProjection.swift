@@ -5,17 +5,18 @@ import Darwin
 #endif
 import QuillTensor
 
-/// The decoder's output layer fused with its softmax cross-entropy, as llm.c fuses its
-/// classifier: one tape op from hidden rows to the summed loss.
+/// A language model's output layer fused with its softmax cross-entropy, as llm.c fuses its
+/// classifier: one tape op from hidden rows to the summed loss. The sentence models' decoders
+/// use it.
 ///
 /// The vocabulary-sized logits [N, V] are the largest tensor of a training step (about three
 /// quarters of the FLOPs at a 10k vocabulary). The forward writes them once (bias, then the
 /// GEMM accumulating onto it) and keeps each row's log Σ e^x; the backward overwrites them in
 /// place with their own gradient, so no second [N, V] buffer is ever allocated or zeroed.
-enum VocabularyProjection {
+public enum VocabularyProjection {
     /// Σ_r −log softmax(x_r · Wᵀ + b)[t_r] over `input` [N, H] with `weight` [V, H], `bias` [V]
     /// and `targets` [N], returned as a scalar [].
-    static func summedCrossEntropy(_ input: Tensor, weight: Tensor, bias: Tensor, targets: IndexTensor) -> Tensor {
+    public static func summedCrossEntropy(_ input: Tensor, weight: Tensor, bias: Tensor, targets: IndexTensor) -> Tensor {
         let x = input.contiguous()
         let rows = x.shape[0], hidden = x.shape[1], vocabulary = weight.shape[0]
         precondition(weight.shape == [vocabulary, hidden] && bias.shape == [vocabulary] && targets.count == rows,
@@ -58,8 +59,8 @@ enum VocabularyProjection {
     /// while the [chunk, V] scratch (20 MB at V = 10k) stays under glibc's largest mmap
     /// threshold, so evaluation's thousands of calls reuse heap memory instead of page-faulting
     /// a fresh mapping each time.
-    static func logLikelihoods(_ input: Tensor, weight: Tensor, bias: Tensor, targets: IndexTensor,
-                               chunk: Int = 512) -> [Float] {
+    public static func logLikelihoods(_ input: Tensor, weight: Tensor, bias: Tensor, targets: IndexTensor,
+                                      chunk: Int = 512) -> [Float] {
         let x = input.contiguous()
         let rows = x.shape[0], hidden = x.shape[1], vocabulary = weight.shape[0]
         var result = [Float](repeating: 0, count: rows)
@@ -83,7 +84,7 @@ enum VocabularyProjection {
     }
 
     /// The logits [N, V] of `input` [N, H], without recording (generation).
-    static func logits(_ input: Tensor, weight: Tensor, bias: Tensor) -> Tensor {
+    public static func logits(_ input: Tensor, weight: Tensor, bias: Tensor) -> Tensor {
         let x = input.copy()
         let out = Tensor(uninitializedShape: [x.shape[0], weight.shape[0]])
         projectionForward(out.data, x.data, weight.data, bias.data, rows: x.shape[0], hidden: x.shape[1],
@@ -114,7 +115,7 @@ func crossEntropyRows(_ losses: UnsafeMutablePointer<Float>, _ logSumExp: Unsafe
     parallelFor(rows, grain: max(1, 16_384 / v)) { range in
         for r in range {
             let x = logits + r * v
-            let lse = rowLogSumExp(x, v)
+            let lse = QuillTensor.logSumExp(x, count: v)
             logSumExp[r] = lse
             losses[r] = lse - x[Int(targets[r])]
         }
@@ -152,27 +153,6 @@ func addColumnSums(_ matrix: UnsafePointer<Float>, rows: Int, columns: Int, into
             while i < range.upperBound { sums[i] += row[i]; i += 1 }
         }
     }
-}
-
-/// log Σ e^x over `n` floats, shifted by the maximum for stability.
-@inline(__always)
-func rowLogSumExp(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
-    var m = SIMD8<Float>(repeating: -.infinity)
-    var i = 0
-    while i + 8 <= n {
-        let v = loadVector(x + i)
-        m.replace(with: v, where: v .> m)  // pointwiseMax is generic and not inlined here
-        i += 8
-    }
-    var maximum = m.max()
-    while i < n { maximum = max(maximum, x[i]); i += 1 }
-    let shift = SIMD8<Float>(repeating: maximum)
-    var s = SIMD8<Float>(repeating: 0)
-    i = 0
-    while i + 8 <= n { s += vectorExp(loadVector(x + i) - shift); i += 8 }
-    var total = s.sum()
-    while i < n { total += expf(x[i] - maximum); i += 1 }
-    return maximum + logf(total)
 }
 
 @inline(__always) func loadVector(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
