@@ -43,6 +43,13 @@ public final class ProgressReporter {
         }
     }
 
+    /// Prints `message` on its own line between progress updates; a terminal's bar is redrawn
+    /// below it on the next update.
+    public func note(_ message: String) {
+        fputs((isTerminal ? "\r\u{1B}[K" : "") + message + "\n", stderr)
+        lastPrint = -1.0e9
+    }
+
     /// Ends the progress line and prints `message` on its own line.
     public func finish(_ message: String) {
         if isTerminal { fputs("\n", stderr) }

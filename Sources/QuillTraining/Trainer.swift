@@ -25,12 +25,15 @@ public struct StepResult {
     public var tokens: Int
     /// Extra figures to log with the step (a VAE's KL weight…).
     public var extra: [String: Double]
+    /// A line for the user's progress log, for an event such as the end of a training phase.
+    public var message: String?
 
     /// Creates a step result.
-    public init(loss: Double, tokens: Int, extra: [String: Double] = [:]) {
+    public init(loss: Double, tokens: Int, extra: [String: Double] = [:], message: String? = nil) {
         self.loss = loss
         self.tokens = tokens
         self.extra = extra
+        self.message = message
     }
 }
 
@@ -171,6 +174,7 @@ public final class Trainer {
             }
             progress.step += 1
             progress.tokensSeen += result.tokens
+            if let message = result.message { reporter.note(message) }
             windowLoss += result.loss
             windowSteps += 1
             windowTokens += result.tokens

@@ -121,10 +121,15 @@ public final class SentenceTrainingTask: TrainingTask {
         }
         let terms = result.terms
         state.data = batches.position
+        var message: String?
         if var phase = state.aggressive {
             let completedEpochs = batches.position.epoch + (batches.position.batch >= batchesPerEpoch ? 1 : 0)
             if phase.isActive, completedEpochs > phase.epoch, let latent = model as? any LatentSentenceModel {
-                phase.record(mutualInformation: latent.mutualInformation(of: validation), epoch: completedEpochs)
+                let information = latent.mutualInformation(of: validation)
+                message = "epoch \(completedEpochs): validation MI \(format(information, 3))"
+                    + (phase.mutualInformation.map { " (was \(format($0, 3)))" } ?? "")
+                phase.record(mutualInformation: information, epoch: completedEpochs)
+                message! += phase.isActive ? "; aggressive encoder training goes on" : "; aggressive encoder training ends here"
                 state.aggressive = phase
             }
             extra["aggressive"] = phase.isActive ? 1 : 0
@@ -138,7 +143,7 @@ public final class SentenceTrainingTask: TrainingTask {
             extra["kl_weight"] = Double(klWeight)
             if levels.count > 1 { for (level, kl) in levels.enumerated() { extra["kl_level_\(level + 1)"] = kl } }
         }
-        return StepResult(loss: result.loss, tokens: tokens, extra: extra)
+        return StepResult(loss: result.loss, tokens: tokens, extra: extra, message: message)
     }
 
     /// The most encoder-only updates of one aggressive step (He et al. stop at 100).

@@ -90,7 +90,8 @@ import TestSupport
         defer { try? FileManager.default.removeItem(at: directory) }
         let corpus = directory.appendingPathComponent("corpus.txt").path
         try Self.corpus.write(toFile: corpus, atomically: true, encoding: .utf8)
-        func train(_ name: String, steps: Int, resume: Bool = false) throws {
+        @discardableResult
+        func train(_ name: String, steps: Int, resume: Bool = false) throws -> QuillRun {
             let result = try Self.quill(["train", "vae", "--corpus", corpus, "--valid", corpus, "--steps", "\(steps)",
                                          "--output", directory.appendingPathComponent(name).path, "--eval-interval", "4",
                                          "--batch-size", "2", "--embedding-size", "8", "--hidden-size", "12",
@@ -99,8 +100,10 @@ import TestSupport
                                          "--threads", "1"] + (resume ? ["--resume"] : [])
                                          + (aggressive ? ["--aggressive-encoder"] : []))
             #expect(result.status == 0, "\(result.error)")
+            return result
         }
-        try train("straight.safetensors", steps: 8)
+        let straight = try train("straight.safetensors", steps: 8)
+        #expect(straight.error.contains("epoch 1: validation MI") == aggressive, "\(straight.error)")
         try train("resumed.safetensors", steps: 4)
         try train("resumed.safetensors", steps: 8, resume: true)
         let figures = try ["straight", "resumed"].map { name in
