@@ -177,13 +177,18 @@ public final class SentenceTrainingTask: TrainingTask {
         return (steps, tokens)
     }
 
-    /// One Adam step on `batch` of every parameter but `frozen`, whose gradients are dropped.
-    /// Returns the loss terms, the −ELBO per sentence, the objective (annealed, free bits) and
-    /// the gradient norm before clipping, or nil, changing nothing, when a loss or the norm is
-    /// not finite.
+    /// One Adam step on `batch` of every parameter but `frozen`. Returns the loss terms, the
+    /// −ELBO per sentence, the objective (annealed, free bits) and the gradient norm before
+    /// clipping, or nil, changing nothing, when a loss or the norm is not finite.
+    ///
+    /// Frozen parameters record no gradient, so the backward skips their weight gradients (the
+    /// decoder's output layer in the encoder-only loop) and any layer that only they feed (the
+    /// whole encoder in the decoder-only update); any gradient a kernel still writes is dropped.
     private func update(on batch: SentenceBatch, klWeight: Float, freezing frozen: [Tensor])
         -> (terms: SentenceLossTerms, loss: Double, objective: Double, norm: Float)? {
         optimizer.zeroGradients()
+        for parameter in frozen { parameter.requiresGrad = false }
+        defer { for parameter in frozen { parameter.requiresGrad = true } }
         let terms = model.lossTerms(for: batch, wordDropout: options.wordDropout, generator: &state.noiseGenerator)
         let objective = terms.objective(klWeight: klWeight, beta: options.beta, freeBits: options.freeBits)
         let loss = terms.negativeELBOPerSentence

@@ -54,6 +54,8 @@ import Testing
         let task = try SentenceTrainingTask(model: model, train: Self.sentences, validation: Self.sentences,
                                             options: options, seed: 3)
         let first = try task.trainStep(step: 0)
+        let recording = model.parameters.filter(\.requiresGrad).count
+        #expect(recording == model.parameters.count, "frozen parameters record gradients again after the step")
         let inner = try #require(first.extra["aggressive_steps"])
         #expect(inner >= Double(SentenceTrainingTask.innerWindow) && inner <= Double(SentenceTrainingTask.maxInnerSteps))
         #expect(first.extra["aggressive"] == 1 && first.extra["aggressive_mi"] == nil)
