@@ -121,17 +121,8 @@ public final class SentenceTrainingTask: TrainingTask {
         }
         let terms = result.terms
         state.data = batches.position
-        var message: String?
-        if var phase = state.aggressive {
-            let completedEpochs = batches.position.epoch + (batches.position.batch >= batchesPerEpoch ? 1 : 0)
-            if phase.isActive, completedEpochs > phase.epoch, let latent = model as? any LatentSentenceModel {
-                let information = latent.mutualInformation(of: validation)
-                message = "epoch \(completedEpochs): validation MI \(format(information, 3))"
-                    + (phase.mutualInformation.map { " (was \(format($0, 3)))" } ?? "")
-                phase.record(mutualInformation: information, epoch: completedEpochs)
-                message! += phase.isActive ? "; aggressive encoder training goes on" : "; aggressive encoder training ends here"
-                state.aggressive = phase
-            }
+        let message = checkAggressivePhase()
+        if let phase = state.aggressive {
             extra["aggressive"] = phase.isActive ? 1 : 0
             if let information = phase.mutualInformation { extra["aggressive_mi"] = information }
         }
@@ -144,6 +135,20 @@ public final class SentenceTrainingTask: TrainingTask {
             if levels.count > 1 { for (level, kl) in levels.enumerated() { extra["kl_level_\(level + 1)"] = kl } }
         }
         return StepResult(loss: result.loss, tokens: tokens, extra: extra, message: message)
+    }
+
+    /// At the end of each epoch of an aggressive phase, measures the validation MI and decides
+    /// whether the phase goes on; returns the line that says so, or nil between epochs.
+    private func checkAggressivePhase() -> String? {
+        guard var phase = state.aggressive, phase.isActive, let latent = model as? any LatentSentenceModel else { return nil }
+        let completedEpochs = batches.position.epoch + (batches.position.batch >= batchesPerEpoch ? 1 : 0)
+        guard completedEpochs > phase.epoch else { return nil }
+        let information = latent.mutualInformation(of: validation)
+        let previous = phase.mutualInformation.map { " (was \(format($0, 3)))" } ?? ""
+        phase.record(mutualInformation: information, epoch: completedEpochs)
+        state.aggressive = phase
+        return "epoch \(completedEpochs): validation MI \(format(information, 3))\(previous); aggressive encoder training "
+            + (phase.isActive ? "goes on" : "ends here")
     }
 
     /// The most encoder-only updates of one aggressive step (He et al. stop at 100).
