@@ -69,6 +69,10 @@ extension LatentSentenceModel {
         var kl = [[Double]](repeating: iwNLL, count: levels)
         var means = [[Float]](repeating: [], count: count)
         let order = sentences.indices.sorted { sentences[$0].count < sentences[$1].count }
+        // Progress counts predicted tokens, which the cost follows; sentences come shortest first,
+        // so a count of sentences would run ahead of the time spent.
+        let totalTokens = Double(sentences.reduce(0) { $0 + $1.count + 1 })
+        var doneTokens = 0.0
         let samplesPerPass = min(K, options.rowsPerPass)
         let sentencesPerPass = max(1, options.rowsPerPass / samplesPerPass)
         for groupStart in stride(from: 0, to: count, by: 64) {
@@ -96,7 +100,8 @@ extension LatentSentenceModel {
                 }
                 for (row, weights) in logWeights.enumerated() { iwNLL[group[rows.lowerBound + row]] = -logMeanExp(weights[...]) }
             }
-            progress(Double(groupStart + group.count) / Double(count) * 0.9)
+            doneTokens += Double(group.reduce(0) { $0 + sentences[$1].count + 1 })
+            progress(doneTokens / totalTokens * 0.9)
         }
         var figures = aggregate(iwNLL: iwNLL, reconstruction: reconstruction, kl: kl, sentences: sentences, samples: K)
         figures["mutual_information"] = mutualInformation(sentences, batchSize: options.mutualInformationBatchSize,

@@ -34,6 +34,21 @@ import TestSupport
         return (weights, reconstruction + draw.klPerLevel[0][0])
     }
 
+    /// Progress follows the tokens done, not the sentences: 64 one-word sentences come first
+    /// (shortest first) but hold 128 of the 314 predicted tokens, so the first report is far
+    /// below the 64/70 sentences it covers.
+    @Test func progressCountsTokens() {
+        let model = Self.oneDimensionalModel()
+        let sentences = Array(repeating: [5], count: 64) + Array(repeating: Array(repeating: 6, count: 30), count: 6)
+        var options = VAEEvaluationOptions()
+        options.samples = 2
+        var reports: [Double] = []
+        _ = model.evaluate(sentences: sentences, options: options) { reports.append($0) }
+        #expect(reports.count >= 2 && reports.last == 1)
+        #expect(abs(reports[0] - 0.9 * 128 / 314) < 1e-9, "first report \(reports[0])")
+        #expect(zip(reports, reports.dropFirst()).allSatisfy { $0 <= $1 })
+    }
+
     @Test func boundTightensWithSamplesTowardTheExactLikelihood() {
         let model = Self.oneDimensionalModel()
         let sentence = VAETestSupport.sentences[0]
