@@ -69,8 +69,9 @@ extension LatentSentenceModel {
         var kl = [[Double]](repeating: iwNLL, count: levels)
         var means = [[Float]](repeating: [], count: count)
         let order = sentences.indices.sorted { sentences[$0].count < sentences[$1].count }
-        // Progress counts predicted tokens, which the cost follows; sentences come shortest first,
-        // so a count of sentences would run ahead of the time spent.
+        // Predicted tokens (<eos> in, <bos> out): the perplexity's denominator, and the unit of
+        // progress, since the cost follows them; sentences come shortest first, so a count of
+        // sentences would run ahead of the time spent.
         let totalTokens = Double(sentences.reduce(0) { $0 + $1.count + 1 })
         var doneTokens = 0.0
         let samplesPerPass = min(K, options.rowsPerPass)
@@ -103,7 +104,8 @@ extension LatentSentenceModel {
             doneTokens += Double(group.reduce(0) { $0 + sentences[$1].count + 1 })
             progress(doneTokens / totalTokens * 0.9)
         }
-        var figures = aggregate(iwNLL: iwNLL, reconstruction: reconstruction, kl: kl, sentences: sentences, samples: K)
+        var figures = aggregate(iwNLL: iwNLL, reconstruction: reconstruction, kl: kl, sentenceCount: count,
+                                tokens: totalTokens, samples: K)
         figures["mutual_information"] = mutualInformation(sentences, batchSize: options.mutualInformationBatchSize,
                                                           generator: &generator)
         figures["mi_batch_size"] = Double(options.mutualInformationBatchSize)
@@ -120,10 +122,9 @@ extension LatentSentenceModel {
     }
 
     /// The per-corpus figures from the per-sentence terms.
-    private func aggregate(iwNLL: [Double], reconstruction: [Double], kl: [[Double]], sentences: [[Int]],
-                           samples: Int) -> [String: Double] {
-        let n = Double(sentences.count)
-        let tokens = Double(sentences.reduce(0) { $0 + $1.count + 1 })
+    private func aggregate(iwNLL: [Double], reconstruction: [Double], kl: [[Double]], sentenceCount: Int,
+                           tokens: Double, samples: Int) -> [String: Double] {
+        let n = Double(sentenceCount)
         let totalNLL = iwNLL.reduce(0, +), totalReconstruction = reconstruction.reduce(0, +)
         let levelKL = kl.map { $0.reduce(0, +) }, totalKL = levelKL.reduce(0, +)
         var figures: [String: Double] = [

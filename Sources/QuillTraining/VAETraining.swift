@@ -187,8 +187,9 @@ public final class SentenceTrainingTask: TrainingTask {
     /// clipping, or nil, changing nothing, when a loss or the norm is not finite.
     ///
     /// Frozen parameters record no gradient, so the backward skips their weight gradients (the
-    /// decoder's output layer in the encoder-only loop) and any layer that only they feed (the
-    /// whole encoder in the decoder-only update); any gradient a kernel still writes is dropped.
+    /// decoder's output layer in the encoder-only loop, the encoder's weights in the
+    /// decoder-only update, whose backward still runs through the encoder to the embedding it
+    /// shares with the decoder); any gradient a kernel still writes is dropped.
     private func update(on batch: SentenceBatch, klWeight: Float, freezing frozen: [Tensor])
         -> (terms: SentenceLossTerms, loss: Double, objective: Double, norm: Float)? {
         optimizer.zeroGradients()
