@@ -22,8 +22,27 @@ import TestSupport
         return logMeanExp(terms[...]) + log(Double(cells))
     }
 
-    /// 4,000 importance log-weights log p(x, z) − log q(z | x) for one sentence.
-    static func logWeights(_ model: SentenceVAE, _ sentence: [Int], seed: UInt64) -> (weights: [Double], negativeELBO: Double) {
+    /// log p(x) of a two-level HVAE with one dimension per level, by the midpoint rule on
+    /// [−8, 8]² over (z₂, u) with z₁ = μ(z₂) + σ(z₂)·u: both integrals then run against standard
+    /// normal densities, however narrow the learned conditional prior p(z₁ | z₂) is.
+    static func exactLogLikelihood(_ model: HierarchicalVAE, _ sentence: [Int]) -> Double {
+        let cells = 100, width = 16.0 / Double(cells)
+        let grid = (0..<cells).map { -8 + (Double($0) + 0.5) * width }
+        let pairs = grid.flatMap { top in grid.map { u in (top, u) } }
+        let top = Tensor(pairs.map { Float($0.0) }, shape: [pairs.count, 1])
+        let u = Tensor(pairs.map { Float($0.1) }, shape: [pairs.count, 1])
+        let bottom = withoutGradients { model.conditionalPrior(level: 0, above: top).sample(noise: u) }
+        let batch = SentenceBatch(sentences: Array(repeating: sentence, count: pairs.count))
+        let likelihoods = model.logLikelihoods(of: batch, latents: Tensor.concatenate([bottom, top], axis: 1))
+        let logNormal = { (x: Double) in -0.5 * x * x - 0.5 * log(2 * Double.pi) }
+        let terms = zip(pairs, likelihoods).map { pair, l in l + logNormal(pair.0) + logNormal(pair.1) + 2 * log(width) }
+        return logMeanExp(terms[...]) + log(Double(terms.count))
+    }
+
+    /// 4,000 importance log-weights log p(x, z) − log q(z | x) for one sentence, and the
+    /// analytic-KL −ELBO averaged over the same draws.
+    static func logWeights(_ model: any LatentSentenceModel, _ sentence: [Int], seed: UInt64)
+        -> (weights: [Double], negativeELBO: Double) {
         let batch = SentenceBatch(sentences: [sentence])
         let encoded = model.encode(batch)
         var generator = RandomGenerator(seed: seed)
@@ -31,7 +50,14 @@ import TestSupport
         let likelihoods = model.logLikelihoods(of: batch.repeatingEach(4000), latents: draw.latents)
         let weights = likelihoods.indices.map { likelihoods[$0] + draw.logPrior[$0] - draw.logPosterior[$0] }
         let reconstruction = -likelihoods.reduce(0, +) / 4000
-        return (weights, reconstruction + draw.klPerLevel[0][0])
+        let kl = draw.klPerLevel.map { $0.reduce(0, +) / Double($0.count) }.reduce(0, +)
+        return (weights, reconstruction + kl)
+    }
+
+    /// −L_K averaged over disjoint groups of K of `weights`: an estimate of E[−L_K].
+    static func bound(_ weights: [Double], _ k: Int) -> Double {
+        stride(from: 0, to: weights.count, by: k).map { -logMeanExp(weights[$0..<($0 + k)]) }.reduce(0, +)
+            / Double(weights.count / k)
     }
 
     /// Progress follows the tokens done, not the sentences: 64 one-word sentences come first
@@ -52,14 +78,22 @@ import TestSupport
     @Test func boundTightensWithSamplesTowardTheExactLikelihood() {
         let model = Self.oneDimensionalModel()
         let sentence = VAETestSupport.sentences[0]
-        let exact = -Self.exactLogLikelihood(model, sentence)
-        let (weights, negativeELBO) = Self.logWeights(model, sentence, seed: 3)
-        // −L_K averaged over disjoint groups of K samples: an estimate of E[−L_K].
-        func bound(_ k: Int) -> Double {
-            stride(from: 0, to: weights.count, by: k).map { -logMeanExp(weights[$0..<($0 + k)]) }.reduce(0, +)
-                / Double(weights.count / k)
-        }
-        let (one, ten, hundred, all) = (bound(1), bound(10), bound(100), bound(4000))
+        Self.expectBoundTightens(model, sentence, exact: -Self.exactLogLikelihood(model, sentence))
+    }
+
+    /// The same for the hierarchical model, whose weights multiply the top-down posterior and
+    /// the learned conditional prior of every level: a wrong density at any level shows here.
+    @Test(arguments: [SentenceModelConfiguration.DecoderLatents.lowest, .all])
+    func hierarchicalBoundTightensTowardTheExactLikelihood(decoderLatents: SentenceModelConfiguration.DecoderLatents) {
+        let configuration = VAETestSupport.configuration(latentSize: 1, levels: 2, decoderLatents: decoderLatents)
+        let model = VAETestSupport.model(.hvae, configuration) as! HierarchicalVAE
+        let sentence = VAETestSupport.sentences[2]
+        Self.expectBoundTightens(model, sentence, exact: -Self.exactLogLikelihood(model, sentence))
+    }
+
+    static func expectBoundTightens(_ model: any LatentSentenceModel, _ sentence: [Int], exact: Double) {
+        let (weights, negativeELBO) = logWeights(model, sentence, seed: 3)
+        let (one, ten, hundred, all) = (bound(weights, 1), bound(weights, 10), bound(weights, 100), bound(weights, 4000))
         // K = 1 is the single-sample ELBO: its mean matches the analytic-KL ELBO up to sampling noise.
         #expect(abs(one - negativeELBO) < 0.05, "−L_1 \(one) vs −ELBO \(negativeELBO)")
         #expect(one > ten && ten > hundred && hundred >= all - 1e-9, "\(one) \(ten) \(hundred) \(all)")
