@@ -39,7 +39,10 @@ public final class TensorStorage {
 /// and no storage objects.
 ///
 /// Training repeats the same shapes every step; after the first step every storage a step
-/// needs is waiting in the pool. The pool keeps at most `maxCachedBytes` and frees the rest.
+/// needs is waiting in the pool. The pool keeps at most `maxCachedBytes`: when a storage comes
+/// back to a full pool, the size classes taken least recently are freed first, so the classes
+/// the current shapes use stay cached (sentence batches of every length would otherwise fill
+/// the pool with classes that the next batches do not need).
 public final class BufferPool: @unchecked Sendable {
     /// The pool every tensor uses.
     public static let shared = BufferPool()
@@ -49,17 +52,44 @@ public final class BufferPool: @unchecked Sendable {
     /// `_modify` coroutines, whose frames cost three mallocs per call on this toolchain.
     private final class Bucket {
         var storages: [TensorStorage] = []
+        /// The pool's clock at the last take from this class.
+        var lastTake = 0
     }
 
     private var free: [Int: Bucket] = [:]
     private var lock = pthread_mutex_t()
     private var cachedBytes = 0
-    /// The most memory the pool keeps for reuse.
-    public var maxCachedBytes = 4 << 30
+    /// Counts takes, to order size classes by their last use.
+    private var clock = 0
+    /// The most memory the pool keeps for reuse: by default a quarter of the machine's
+    /// memory, at most 4 GiB; the environment variable `QUILL_POOL_MB` sets it.
+    public var maxCachedBytes: Int
     /// Storages obtained from the system allocator so far (a warm step adds none).
     public private(set) var systemAllocations = 0
 
-    init() { pthread_mutex_init(&lock, nil) }
+    init(maxCachedBytes: Int = BufferPool.defaultMaxCachedBytes) {
+        self.maxCachedBytes = maxCachedBytes
+        pthread_mutex_init(&lock, nil)
+    }
+
+    /// `QUILL_POOL_MB` megabytes where that is set; otherwise a quarter of physical memory,
+    /// at most 4 GiB (4 GiB where the size is unknown).
+    static var defaultMaxCachedBytes: Int {
+        if let setting = getenv("QUILL_POOL_MB"), let megabytes = Int(String(cString: setting)), megabytes >= 0 {
+            return megabytes << 20
+        }
+        let cap = 4 << 30
+        let pages = sysconf(Int32(_SC_PHYS_PAGES)), pageSize = sysconf(Int32(_SC_PAGESIZE))
+        guard pages > 0, pageSize > 0 else { return cap }
+        return min(cap, pages * pageSize / 4)
+    }
+
+    /// The bytes cached for reuse now.
+    public var cachedByteCount: Int {
+        pthread_mutex_lock(&lock)
+        defer { pthread_mutex_unlock(&lock) }
+        return cachedBytes
+    }
 
     /// The buffer size a request for `count` floats is served from: sizes above 4,096 round up
     /// to one of 8 classes per power of two (at most 12.5% slack), so variable shapes (sentence
@@ -73,11 +103,15 @@ public final class BufferPool: @unchecked Sendable {
     func take(_ requested: Int) -> TensorStorage {
         let capacity = Self.sizeClass(requested)
         pthread_mutex_lock(&lock)
-        if let bucket = free[capacity], let storage = bucket.storages.popLast() {
-            cachedBytes -= capacity * 4
-            pthread_mutex_unlock(&lock)
-            storage.count = requested
-            return storage
+        clock += 1
+        if let bucket = free[capacity] {
+            bucket.lastTake = clock
+            if let storage = bucket.storages.popLast() {
+                cachedBytes -= capacity * 4
+                pthread_mutex_unlock(&lock)
+                storage.count = requested
+                return storage
+            }
         }
         systemAllocations += 1
         pthread_mutex_unlock(&lock)
@@ -86,23 +120,51 @@ public final class BufferPool: @unchecked Sendable {
         return storage
     }
 
-    /// Takes back `storage`, which nothing else references, or lets it go when the pool is full.
+    /// Takes back `storage`, which nothing else references. A full pool first frees the
+    /// storages of the classes taken least recently; a storage larger than the whole cap, or
+    /// one that still does not fit beside its own class, goes instead.
     func give(_ storage: TensorStorage) {
         let capacity = storage.capacity
         pthread_mutex_lock(&lock)
-        guard cachedBytes + capacity * 4 <= maxCachedBytes else {
-            pthread_mutex_unlock(&lock)
-            return  // released by the caller, which frees its memory
+        var evicted: [TensorStorage] = []
+        if cachedBytes + capacity * 4 > maxCachedBytes {
+            if capacity * 4 <= maxCachedBytes { evicted = evict(toFit: capacity * 4, sparing: capacity) }
+            guard cachedBytes + capacity * 4 <= maxCachedBytes else {
+                pthread_mutex_unlock(&lock)
+                return  // released by the caller, which frees its memory
+            }
         }
         if let bucket = free[capacity] {
             bucket.storages.append(storage)
         } else {
             let bucket = Bucket()
+            bucket.lastTake = clock
             bucket.storages.append(storage)
             free[capacity] = bucket
         }
         cachedBytes += capacity * 4
         pthread_mutex_unlock(&lock)
+        withExtendedLifetime(evicted) {}  // freed here, outside the lock
+    }
+
+    /// Removes the storages of the least recently taken classes (never `sparing`, the class
+    /// being given back) until `bytes` more fit under the cap, and returns them for freeing.
+    /// Called with the lock held, only when the pool is full.
+    private func evict(toFit bytes: Int, sparing: Int) -> [TensorStorage] {
+        var evicted: [TensorStorage] = []
+        while cachedBytes + bytes > maxCachedBytes {
+            var oldest: (capacity: Int, bucket: Bucket)?
+            for (capacity, bucket) in free where capacity != sparing && !bucket.storages.isEmpty {
+                if bucket.lastTake < oldest?.bucket.lastTake ?? .max { oldest = (capacity, bucket) }
+            }
+            guard let (capacity, bucket) = oldest else { break }
+            while cachedBytes + bytes > maxCachedBytes, let storage = bucket.storages.popLast() {
+                cachedBytes -= capacity * 4
+                evicted.append(storage)
+            }
+            if bucket.storages.isEmpty { free[capacity] = nil }
+        }
+        return evicted
     }
 
     /// Frees every cached storage.
