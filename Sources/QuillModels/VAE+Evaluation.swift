@@ -78,7 +78,8 @@ extension LatentSentenceModel {
         let sentencesPerPass = max(1, options.rowsPerPass / samplesPerPass)
         for groupStart in stride(from: 0, to: count, by: 64) {
             let group = Array(order[groupStart..<min(groupStart + 64, count)])
-            let encoded = encode(SentenceBatch(sentences: group.map { sentences[$0] }))
+            let groupBatch = SentenceBatch(sentences: group.map { sentences[$0] })
+            let encoded = encode(groupBatch)
             let groupMeans = posteriorMean(encoded).toArray(), width = groupMeans.count / group.count
             for (row, index) in group.enumerated() { means[index] = Array(groupMeans[(row * width)..<((row + 1) * width)]) }
             for passStart in stride(from: 0, to: group.count, by: sentencesPerPass) {
@@ -101,7 +102,7 @@ extension LatentSentenceModel {
                 }
                 for (row, weights) in logWeights.enumerated() { iwNLL[group[rows.lowerBound + row]] = -logMeanExp(weights[...]) }
             }
-            doneTokens += Double(group.reduce(0) { $0 + sentences[$1].count + 1 })
+            doneTokens += Double(groupBatch.tokenCount)
             progress(doneTokens / totalTokens * 0.9)
         }
         var figures = aggregate(iwNLL: iwNLL, reconstruction: reconstruction, kl: kl, sentenceCount: count,
