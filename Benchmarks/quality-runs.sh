@@ -7,7 +7,8 @@
 #   char-rnn-shakespeare   2×256 LSTM on tiny Shakespeare, 30 minutes (target: val ≤ 1.50)
 #   char-rnn-tang          2×256 LSTM on the Tang poems, 30 minutes
 #   gpt-30m                a 4×256 GPT on tiny Shakespeare, 30 minutes (target: val ≤ 1.60)
-#   gpt-tang               a character GPT on the Tang poems, 36 minutes, then the format check (target ≥ 0.90)
+#   gpt-tang [FLAGS...]    a character GPT on the Tang poems, 36 minutes (env TIME), then the format check
+#                          (target ≥ 0.90)
 #   ptb-vae | ptb-hvae | ptb-lm [FLAGS...]   (env TIME: the training budget, default 2h; FLAGS go to
 #                          `quill train`, e.g. --aggressive-encoder)
 #                          PTB sentence models, 2 hours (targets: IW-NLL ≤ 101.0, KL ≥ 3, ≥ 8 AU)
@@ -52,7 +53,8 @@ gpt-30m)
 gpt-tang)
     run gpt-tang train gpt --corpus "$SHARED/tang/tang.train.txt" --valid "$SHARED/tang/tang.valid.txt" \
         --n-layer 4 --n-head 4 --n-embd 256 --block-size 128 --batch-size 32 --dropout 0.1 --learning-rate 1e-3 \
-        --min-learning-rate 1e-4 --warmup-steps 100 --beta2 0.99 --time 36m --eval-interval 300 --seed 1
+        --min-learning-rate 1e-4 --warmup-steps 100 --beta2 0.99 --time "${TIME:-36m}" --eval-interval 300 --seed 1 \
+        "${@:2}"
     "$QUILL" eval "$OUT/gpt-tang.safetensors" --corpus "$SHARED/tang/tang.valid.txt" --json --threads "$THREADS" ;;
 ptb-vae)  run ptb-vae  train vae  $PTB $LATENT "${@:2}" ;;
 ptb-hvae) run ptb-hvae train hvae $PTB $LATENT --levels 2 --decoder-latents all "${@:2}" ;;

@@ -53,8 +53,21 @@ public struct WarmupCosineDecay: LearningRateSchedule, Codable, Equatable {
         if step < warmupSteps { return Float(Double(maxRate) * Double(step + 1) / Double(warmupSteps + 1)) }
         // nanoGPT divides by zero when decaySteps == warmupSteps; the decay is then empty.
         if step > decaySteps || decaySteps == warmupSteps { return minRate }
-        let ratio = Double(step - warmupSteps) / Double(decaySteps - warmupSteps)
-        let coefficient = 0.5 * (1 + cos(Double.pi * ratio))
+        return rate(atDecayFraction: Double(step - warmupSteps) / Double(decaySteps - warmupSteps))
+    }
+
+    /// The rate for `step` of a run whose decay is measured in training time, not steps:
+    /// warmup by step as ``rate(atStep:)``, then the cosine at `fraction` of the decay's
+    /// duration (clamped to 0...1), so a run bounded only by a time budget ends annealed
+    /// however fast the machine is. `decaySteps` plays no part.
+    public func rate(atStep step: Int, decayFraction fraction: Double) -> Float {
+        if step < warmupSteps { return rate(atStep: step) }
+        return rate(atDecayFraction: min(1, max(0, fraction)))
+    }
+
+    /// Half a cosine from `maxRate` (at 0) to `minRate` (at 1).
+    private func rate(atDecayFraction fraction: Double) -> Float {
+        let coefficient = 0.5 * (1 + cos(Double.pi * fraction))
         return Float(Double(minRate) + coefficient * (Double(maxRate) - Double(minRate)))
     }
 

@@ -117,7 +117,7 @@ extension CharRNNTrainingTask {
         }
         let task = CharRNNTrainingTask(model: model, tokenizer: tokenizer, options: state.options, optimizer: optimizer,
                                        trainingStreams: streams, validationStreams: data.validationStreams(options: state.options),
-                                       carriedState: carried, previousElapsed: state.progress.elapsedSeconds)
+                                       carriedState: carried)
         return (task, state.progress)
     }
 }

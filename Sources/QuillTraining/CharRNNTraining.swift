@@ -67,18 +67,12 @@ public final class CharRNNTrainingTask: TrainingTask {
     /// The state the last batch ended in [layers, B, H], detached: the next batch starts from it.
     var carriedState: RecurrentState?
 
-    /// The training time of earlier sessions of this run, in seconds (for ``CharRNNTrainingOptions/decayTime``).
-    let previousElapsed: Double
-    /// When this session's first step started.
-    private var sessionStart: Date?
-
     /// The key prefix of the carried state in a checkpoint's optimizer section.
     static let carriedStatePrefix = "stream."
 
     /// Creates a task; `optimizer` must hold `model`'s parameters.
     init(model: CharRNN, tokenizer: any Tokenizer, options: CharRNNTrainingOptions, optimizer: Adam,
-         trainingStreams: TokenStreams, validationStreams: TokenStreams, carriedState: RecurrentState?,
-         previousElapsed: Double = 0) {
+         trainingStreams: TokenStreams, validationStreams: TokenStreams, carriedState: RecurrentState?) {
         self.model = model
         self.tokenizer = tokenizer
         self.options = options
@@ -86,14 +80,13 @@ public final class CharRNNTrainingTask: TrainingTask {
         self.trainingStreams = trainingStreams
         self.validationStreams = validationStreams
         self.carriedState = carriedState
-        self.previousElapsed = previousElapsed
     }
 
     /// The number of optimizer steps in one pass over the training data.
     public var stepsPerEpoch: Int { trainingStreams.batchesPerEpoch }
 
     /// Trains on the next batch, starting from the state the previous batch ended in.
-    public func trainStep(step: Int) throws -> StepResult {
+    public func trainStep(step: Int, elapsed: Double) throws -> StepResult {
         let batch = trainingStreams.nextBatch()
         if batch.startsPass { carriedState = nil }
         model.setTraining(true)
@@ -105,7 +98,7 @@ public final class CharRNNTrainingTask: TrainingTask {
         }
         loss.backward()
         if options.gradientClip > 0 { optimizer.clipGradientNorm(maxNorm: options.gradientClip) }
-        optimizer.learningRate = learningRate(atStep: step)
+        optimizer.learningRate = learningRate(atStep: step, elapsed: elapsed)
         optimizer.step()
         optimizer.zeroGradients()
         carriedState = state.detached()
@@ -113,18 +106,13 @@ public final class CharRNNTrainingTask: TrainingTask {
                           extra: ["learning_rate": Double(optimizer.learningRate)])
     }
 
-    /// The rate for `step`: the schedule's, or with ``CharRNNTrainingOptions/decayTime`` a cosine
-    /// over the training time elapsed (after any warmup steps).
-    func learningRate(atStep step: Int) -> Float {
-        let start = sessionStart ?? Date()
-        sessionStart = start
-        guard let decayTime = options.decayTime, case .warmupCosine(let cosine) = options.schedule,
-              step >= cosine.warmupSteps else {
+    /// The rate for `step`, `elapsed` training seconds into the run: the schedule's, or with
+    /// ``CharRNNTrainingOptions/decayTime`` a cosine over the training time (after any warmup steps).
+    func learningRate(atStep step: Int, elapsed: Double) -> Float {
+        guard let decayTime = options.decayTime, case .warmupCosine(let cosine) = options.schedule else {
             return options.schedule.rate(atStep: step)
         }
-        let fraction = min(1, (previousElapsed + Date().timeIntervalSince(start)) / decayTime)
-        let coefficient = 0.5 * (1 + cos(Double.pi * fraction))
-        return Float(Double(cosine.minRate) + coefficient * Double(cosine.maxRate - cosine.minRate))
+        return cosine.rate(atStep: step, decayFraction: elapsed / decayTime)
     }
 
     /// The mean validation loss in nats per token, as `val_loss`, and in bits as `val_bits_per_token`.

@@ -17,6 +17,10 @@ public struct GPTTrainingOptions: Codable, Equatable, Sendable {
     public var warmupSteps = 100
     /// The step the decay reaches `minLearningRate` (`lr_decay_iters`), usually the run's length.
     public var decaySteps = 5000
+    /// When set, the decay runs over this many seconds of training instead of `decaySteps`, so a
+    /// run bounded only by a time budget ends annealed however fast the machine is. The rate
+    /// then depends on the clock, so a resumed run is not bit-identical.
+    public var decaySeconds: Double?
     /// Decoupled weight decay on weight matrices and embeddings (`weight_decay`).
     public var weightDecay: Float = 0.1
     /// AdamW's β₁ and β₂ (`beta1`, `beta2`).
@@ -74,7 +78,7 @@ public final class GPTTrainingTask: TrainingTask {
     }
 
     /// Continues the run saved at `path`, with its model, tokenizer, options, optimizer state and
-    /// random state; `options` may change the length of the run (steps, decay) and nothing else.
+    /// random state. A `decaySteps` given here replaces the saved decay, by steps or by time.
     public convenience init(resumingFrom path: String, trainTokens: [Int32], validTokens: [Int32],
                             decaySteps: Int?) throws {
         let file = try ModelFile.read(path, expecting: [.gpt], purpose: "--resume")
@@ -83,7 +87,10 @@ public final class GPTTrainingTask: TrainingTask {
               var state = try? JSONDecoder().decode(State.self, from: Data(training.utf8)) else {
             throw TrainingError.invalidOption("\(path) has no GPT training state to resume from. Start a new run without --resume.")
         }
-        if let decaySteps { state.options.decaySteps = decaySteps }
+        if let decaySteps {
+            state.options.decaySteps = decaySteps
+            state.options.decaySeconds = nil
+        }
         let tokenizer = try TokenizerFile.decode(Array(file.tokenizer.utf8), source: path)
         try self.init(model: model, tokenizer: tokenizer, trainTokens: trainTokens, validTokens: validTokens, state: state)
         try optimizer.loadState(file.optimizerState, origin: path)
@@ -109,9 +116,10 @@ public final class GPTTrainingTask: TrainingTask {
     public var progress: TrainingProgress { state.progress }
 
     /// One optimizer step over `gradientAccumulation` micro-batches at the scheduled rate.
-    public func trainStep(step: Int) throws -> StepResult {
+    public func trainStep(step: Int, elapsed: Double) throws -> StepResult {
         model.setTraining(true)
-        optimizer.learningRate = options.schedule.rate(atStep: step)
+        optimizer.learningRate = options.decaySeconds.map { options.schedule.rate(atStep: step, decayFraction: elapsed / $0) }
+            ?? options.schedule.rate(atStep: step)
         optimizer.zeroGradients()
         let accumulation = options.gradientAccumulation
         var total = 0.0

@@ -1,5 +1,6 @@
 import Foundation
 import QuillModels
+import QuillTensor
 
 /// How the sentence models (VAE, HVAE, LM) train.
 public struct SentenceTrainingOptions: Codable, Equatable, Sendable {
@@ -60,15 +61,10 @@ public struct SentenceTrainingOptions: Codable, Equatable, Sendable {
     /// The learning rate at `step`, `elapsed` training seconds into the run: cosine decay to
     /// `minLearningRate` over `decaySteps` or `decaySeconds`, or constant.
     public func learningRate(atStep step: Int, elapsed: Double) -> Float {
-        let progress: Double
-        if let decaySteps, decaySteps > 0 {
-            progress = Double(step) / Double(decaySteps)
-        } else if let decaySeconds, decaySeconds > 0 {
-            progress = elapsed / decaySeconds
-        } else {
-            return learningRate
-        }
-        let cosine = 0.5 * (1 + cos(Double.pi * min(1, progress)))
-        return minLearningRate + Float(cosine) * (learningRate - minLearningRate)
+        let cosine = WarmupCosineDecay(maxRate: learningRate, minRate: minLearningRate, warmupSteps: 0,
+                                       decaySteps: max(decaySteps ?? 0, 0))
+        if let decaySteps, decaySteps > 0 { return cosine.rate(atStep: step) }
+        if let decaySeconds, decaySeconds > 0 { return cosine.rate(atStep: step, decayFraction: elapsed / decaySeconds) }
+        return learningRate
     }
 }

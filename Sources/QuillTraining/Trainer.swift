@@ -5,11 +5,13 @@ import Foundation
 /// ``Trainer`` owns the loop around it (limits, logging, progress, best and last checkpoints,
 /// Ctrl-C, NaN), so every model kind trains with the same behaviour.
 public protocol TrainingTask: AnyObject {
-    /// Runs one optimizer step and returns its mean loss and the tokens it consumed.
+    /// Runs one optimizer step and returns its mean loss and the tokens it consumed. `elapsed`
+    /// is the run's training time so far in seconds, across resumes, for a learning rate that
+    /// decays over a time budget.
     ///
     /// When the loss is not finite the task must return it without updating any parameter,
     /// so the weights in memory and on disk stay the last good ones.
-    func trainStep(step: Int) throws -> StepResult
+    func trainStep(step: Int, elapsed: Double) throws -> StepResult
     /// Evaluates on the validation data. The result must contain `val_loss`, which selects the
     /// best checkpoint; other entries (a VAE's `kl`, `active_units`…) are logged too.
     func evaluate() throws -> [String: Double]
@@ -167,7 +169,7 @@ public final class Trainer {
             if let budget = limits.timeBudget, sessionTime() >= budget { reason = .time; break }
             if Interrupt.isRequested { reason = .interrupted; break }
 
-            let result = try task.trainStep(step: progress.step)
+            let result = try task.trainStep(step: progress.step, elapsed: elapsedBefore + sessionTime())
             guard result.loss.isFinite else {
                 reporter.finish("")
                 throw TrainingError.nonFiniteLoss(step: progress.step + 1, lastGood: savedAny ? files.last : nil)

@@ -21,8 +21,6 @@ public final class SentenceTrainingTask: TrainingTask {
     private var state: State
     /// With aggressive training: the inference network's parameters and all the others.
     private let parameterSplit: (inference: [Tensor], generative: [Tensor])?
-    /// When this invocation's first step started and the training time before it, for the time-based decay.
-    private var session: (start: Date, elapsedBefore: Double)?
 
     /// What a checkpoint's training JSON holds beside the shared progress.
     struct State: Codable {
@@ -97,12 +95,9 @@ public final class SentenceTrainingTask: TrainingTask {
     /// (`aggressive_mi`) decides whether it goes on. Should a later update of the step meet a
     /// non-finite loss, the encoder updates before it stay in memory; the trainer stops on the
     /// NaN without saving, so the checkpoints on disk stay the last good ones.
-    public func trainStep(step: Int) throws -> StepResult {
+    public func trainStep(step: Int, elapsed: Double) throws -> StepResult {
         model.setTraining(true)
-        let session = self.session ?? (Date(), state.progress.elapsedSeconds)
-        self.session = session
-        optimizer.learningRate = options.learningRate(atStep: step,
-                                                      elapsed: session.elapsedBefore + Date().timeIntervalSince(session.start))
+        optimizer.learningRate = options.learningRate(atStep: step, elapsed: elapsed)
         let klWeight = Float(options.annealing.weight(atStep: step))
         let batch = batches.next()
         var tokens = batch.tokenCount

@@ -12,7 +12,9 @@ struct TrainGPTCommand: ParsableCommand {
         discussion: """
             The model and recipe are nanoGPT's, with its names for the sizes. Defaults are its \
             Shakespeare CPU run: 4 layers, 4 heads, 128 wide, block 64, batch 12, learning rate \
-            1e-3 warming up over 100 steps and decaying to 1e-4 by the last step.
+            1e-3 warming up over 100 steps and decaying to 1e-4 by the last step. A run bounded \
+            only by --time decays over that time instead, so it ends annealed however many steps \
+            the machine takes.
             """)
 
     @OptionGroup var training: TrainingOptions
@@ -44,7 +46,7 @@ struct TrainGPTCommand: ParsableCommand {
     @Option(help: "The learning rate the cosine decay ends at.")
     var minLearningRate: Float = 1e-4
 
-    @Option(help: "The step at which the decay reaches --min-learning-rate (default: the last step).")
+    @Option(help: "The step at which the decay reaches --min-learning-rate (default: the last step, or the end of --time).")
     var decaySteps: Int?
 
     @Option(help: "Micro-batches accumulated into each optimizer step.")
@@ -143,7 +145,9 @@ struct TrainGPTCommand: ParsableCommand {
         options.learningRate = training.learningRate ?? 1e-3
         options.minLearningRate = minLearningRate
         options.warmupSteps = warmupSteps
-        options.decaySteps = decaySteps ?? stepLimit(corpus: corpus, batchSize: options.batchSize) ?? 5000
+        let steps = stepLimit(corpus: corpus, batchSize: options.batchSize)
+        options.decaySteps = decaySteps ?? steps ?? 5000
+        if decaySteps == nil, steps == nil { options.decaySeconds = training.timeBudget }
         options.weightDecay = weightDecay
         options.beta2 = beta2
         options.gradientClip = training.gradClip ?? 1

@@ -35,27 +35,40 @@ import TestSupport
         return try CharRNNTrainingTask.start(configuration: configuration, options: options, data: data, corpus: corpus, seed: 5)
     }
 
+    /// With `decayTime` (a run bounded only by `--time`) the cosine follows the training time the
+    /// trainer passes in, after warmup by steps.
+    @Test func aTimeBoundedRunDecaysOverItsTrainingTime() throws {
+        var options = Self.options()
+        options.decayTime = 60
+        let scratch = try ScratchDirectory("quill-charrnn")
+        let task = try Self.start(corpus: try scratch.write(Self.text, to: "corpus.txt"), options: options)
+        let rate = { (step: Int, elapsed: Double) in try task.trainStep(step: step, elapsed: elapsed).extra["learning_rate"]! }
+        #expect(try rate(0, 30) == Double(options.schedule.rate(atStep: 0)))
+        #expect(try abs(rate(50, 30) - 5.5e-3) < 1e-8)
+        #expect(try rate(3, 60) == Double(Float(1e-2) / 10))
+    }
+
     @Test func resumingGivesTheSameLossesBitForBit() throws {
         let scratch = try ScratchDirectory("quill-charrnn")
         let corpus = try scratch.write(Self.text, to: "corpus.txt")
         let straight = try Self.start(corpus: corpus)
         var expected: [Double] = []
         for step in 0..<10 {
-            expected.append(try straight.trainStep(step: step).loss)
+            expected.append(try straight.trainStep(step: step, elapsed: 0).loss)
             // An evaluation between steps must not disturb training.
             if step == 4 { _ = try straight.evaluate() }
         }
 
         let interrupted = try Self.start(corpus: corpus)
         var losses: [Double] = []
-        for step in 0..<5 { losses.append(try interrupted.trainStep(step: step).loss) }
+        for step in 0..<5 { losses.append(try interrupted.trainStep(step: step, elapsed: 0).loss) }
         var progress = TrainingProgress()
         progress.step = 5
         try interrupted.saveCheckpoint(to: scratch.file("run.last.safetensors"), progress: progress)
         let (resumed, restored) = try CharRNNTrainingTask.resume(from: scratch.file("run.last.safetensors"), corpus: corpus,
                                                                  validation: nil)
         #expect(restored == progress)
-        for step in 5..<10 { losses.append(try resumed.trainStep(step: step).loss) }
+        for step in 5..<10 { losses.append(try resumed.trainStep(step: step, elapsed: 0).loss) }
         #expect(losses == expected)
         #expect(Set(expected).count == expected.count, "losses should change from step to step: \(expected)")
     }
@@ -64,7 +77,7 @@ import TestSupport
         let scratch = try ScratchDirectory("quill-charrnn")
         let corpus = try scratch.write(Self.text, to: "corpus.txt")
         let task = try Self.start(corpus: corpus)
-        for step in 0..<3 { _ = try task.trainStep(step: step) }
+        for step in 0..<3 { _ = try task.trainStep(step: step, elapsed: 0) }
         let path = scratch.file("model.safetensors")
         try task.saveCheckpoint(to: path, progress: TrainingProgress())
 
@@ -89,13 +102,13 @@ import TestSupport
         options.schedule = .constant(ConstantRate(rate: 1e38))
         options.gradientClip = 0
         let task = try Self.start(corpus: corpus, options: options)
-        var result = try task.trainStep(step: 0)
+        var result = try task.trainStep(step: 0, elapsed: 0)
         var step = 1
         // Bit patterns, since the overflowing weights themselves may already be inf or NaN.
         func weightBits() -> [[UInt32]] { task.model.parameters.map { $0.toArray().map(\.bitPattern) } }
         while result.loss.isFinite && step < 10 {
             let before = weightBits()
-            result = try task.trainStep(step: step)
+            result = try task.trainStep(step: step, elapsed: 0)
             if !result.loss.isFinite { #expect(weightBits() == before) }
             step += 1
         }

@@ -39,11 +39,11 @@ import QuillTraining
         let train = Self.tokens(200, seed: 1), valid = Self.tokens(50, seed: 2)
         let straight = try GPTTrainingTask(configuration: Self.configuration, tokenizer: Self.tokenizer(), trainTokens: train,
                                            validTokens: valid, options: Self.options(), seed: 7)
-        let expected = try (0..<6).map { try straight.trainStep(step: $0).loss }
+        let expected = try (0..<6).map { try straight.trainStep(step: $0, elapsed: 0).loss }
 
         let first = try GPTTrainingTask(configuration: Self.configuration, tokenizer: Self.tokenizer(), trainTokens: train,
                                         validTokens: valid, options: Self.options(), seed: 7)
-        var losses = try (0..<3).map { try first.trainStep(step: $0).loss }
+        var losses = try (0..<3).map { try first.trainStep(step: $0, elapsed: 0).loss }
         let path = Self.temporaryPath("gpt-resume")
         defer { try? FileManager.default.removeItem(atPath: path) }
         var progress = TrainingProgress()
@@ -51,7 +51,7 @@ import QuillTraining
         try first.saveCheckpoint(to: path, progress: progress)
         let resumed = try GPTTrainingTask(resumingFrom: path, trainTokens: train, validTokens: valid, decaySteps: nil)
         #expect(resumed.progress.step == 3)
-        losses += try (3..<6).map { try resumed.trainStep(step: $0).loss }
+        losses += try (3..<6).map { try resumed.trainStep(step: $0, elapsed: 0).loss }
         #expect(losses == expected)
         #expect(try resumed.evaluate()["val_loss"] == straight.evaluate()["val_loss"])
     }
@@ -60,7 +60,7 @@ import QuillTraining
         let task = try GPTTrainingTask(configuration: Self.configuration, tokenizer: Self.tokenizer(),
                                        trainTokens: Self.tokens(100, seed: 3), validTokens: Self.tokens(40, seed: 4),
                                        options: Self.options(), seed: 1)
-        _ = try task.trainStep(step: 0)
+        _ = try task.trainStep(step: 0, elapsed: 0)
         let path = Self.temporaryPath("gpt-load")
         defer { try? FileManager.default.removeItem(atPath: path) }
         try task.saveCheckpoint(to: path, progress: TrainingProgress())
@@ -77,10 +77,33 @@ import QuillTraining
         let task = try GPTTrainingTask(configuration: Self.configuration, tokenizer: Self.tokenizer(),
                                        trainTokens: Self.tokens(100, seed: 3), validTokens: Self.tokens(40, seed: 4),
                                        options: Self.options(), seed: 1)
-        let rates = try (0..<8).map { try task.trainStep(step: $0).extra["learning_rate"]! }
+        let rates = try (0..<8).map { try task.trainStep(step: $0, elapsed: 0).extra["learning_rate"]! }
         let expected = (0..<8).map { Double(Self.options().schedule.rate(atStep: $0)) }
         #expect(rates == expected)
         #expect(rates[0] < rates[1] && rates[1] < rates[2] && rates[2] > rates[5] && rates[7] == Double(Float(1e-4)))
+    }
+
+    /// With `decaySeconds` (a run bounded only by `--time`) the rate follows the training time,
+    /// not the step; a decay given on resume goes back to steps.
+    @Test func aTimeBoundedRunDecaysOverItsTrainingTime() throws {
+        var options = Self.options()
+        options.decaySeconds = 100
+        let train = Self.tokens(100, seed: 3), valid = Self.tokens(40, seed: 4)
+        let task = try GPTTrainingTask(configuration: Self.configuration, tokenizer: Self.tokenizer(),
+                                       trainTokens: train, validTokens: valid, options: options, seed: 1)
+        let rate = { (step: Int, elapsed: Double) in try task.trainStep(step: step, elapsed: elapsed).extra["learning_rate"]! }
+        #expect(try rate(0, 90) == Double(options.schedule.rate(atStep: 0)))
+        #expect(try rate(2, 0) == Double(Float(1e-3)))
+        #expect(try abs(rate(40, 50) - 5.5e-4) < 1e-9)
+        #expect(try rate(3, 100) == Double(Float(1e-4)))
+
+        let path = Self.temporaryPath("gpt-time-decay")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try task.saveCheckpoint(to: path, progress: TrainingProgress())
+        let resumed = try GPTTrainingTask(resumingFrom: path, trainTokens: train, validTokens: valid, decaySteps: nil)
+        #expect(resumed.options.decaySeconds == 100)
+        let stepped = try GPTTrainingTask(resumingFrom: path, trainTokens: train, validTokens: valid, decaySteps: 12)
+        #expect(stepped.options.decaySeconds == nil && stepped.options.decaySteps == 12)
     }
 
     /// nanoGPT estimates the validation loss on random batches; a set fixed for every run would

@@ -8,6 +8,22 @@ import Testing
 @Suite struct VAETrainingTests {
     static let sentences = [[4, 5, 6, 7], [8, 9, 10], [11, 12, 4, 4, 9], [7, 6, 5]]
 
+    /// The rate decays by steps when the run has a step count, else over its time budget, else
+    /// stays constant.
+    @Test func learningRateDecaysOverStepsOrTime() {
+        var options = SentenceTrainingOptions()
+        options.learningRate = 1e-3
+        options.minLearningRate = 1e-4
+        #expect(options.learningRate(atStep: 500, elapsed: 500) == 1e-3)
+        options.decaySeconds = 100
+        #expect(options.learningRate(atStep: 500, elapsed: 0) == 1e-3)
+        #expect(abs(options.learningRate(atStep: 1, elapsed: 50) - 5.5e-4) < 1e-9)
+        #expect(options.learningRate(atStep: 1, elapsed: 150) == 1e-4)
+        options.decaySteps = 10
+        #expect(abs(options.learningRate(atStep: 5, elapsed: 0) - 5.5e-4) < 1e-9)
+        #expect(options.learningRate(atStep: 11, elapsed: 0) == 1e-4)
+    }
+
     @Test(arguments: [ModelKind.vae, .hvae])
     func overfitsAFewSentences(kind: ModelKind) throws {
         let configuration = SentenceModelConfiguration(cell: .lstm, vocabularySize: 13, embeddingSize: 12, hiddenSize: 24,
@@ -33,7 +49,7 @@ import Testing
         // Train until every sentence comes back exactly, checking every 10 steps.
         var step = 0
         while step < 400 && (step % 10 != 0 || step == 0 || reconstructions() != Self.sentences) {
-            _ = try task.trainStep(step: step)
+            _ = try task.trainStep(step: step, elapsed: 0)
             step += 1
         }
         #expect(reconstructions() == Self.sentences, "not memorized after \(step) steps")
@@ -53,7 +69,7 @@ import Testing
         options.aggressiveEncoder = true
         let task = try SentenceTrainingTask(model: model, train: Self.sentences, validation: Self.sentences,
                                             options: options, seed: 3)
-        let first = try task.trainStep(step: 0)
+        let first = try task.trainStep(step: 0, elapsed: 0)
         let recording = model.parameters.filter(\.requiresGrad).count
         #expect(recording == model.parameters.count, "frozen parameters record gradients again after the step")
         let inner = try #require(first.extra["aggressive_steps"])
@@ -76,7 +92,7 @@ import Testing
         }
 
         // Two batches per epoch: the second step ends the first epoch and measures the MI.
-        let second = try task.trainStep(step: 1)
+        let second = try task.trainStep(step: 1, elapsed: 0)
         #expect(second.extra["aggressive_mi"] != nil)
     }
 

@@ -42,6 +42,18 @@ import TestSupport
         #expect(zip(rates[20...], rates[21...]).allSatisfy { $0 >= $1 })
     }
 
+    /// A run bounded by a time budget warms up by steps, then decays over the fraction of its
+    /// time spent, whatever step it has reached.
+    @Test func warmupCosineOverTimeFollowsTheFractionOfTheBudget() {
+        let schedule = WarmupCosineDecay(maxRate: 1e-3, minRate: 1e-4, warmupSteps: 20, decaySteps: 200)
+        #expect(schedule.rate(atStep: 5, decayFraction: 0.9) == schedule.rate(atStep: 5))
+        #expect(schedule.rate(atStep: 20, decayFraction: 0) == 1e-3)
+        #expect(isClose(schedule.rate(atStep: 20, decayFraction: 0.5), 5.5e-4, rtol: 1e-6, atol: 0))
+        #expect(schedule.rate(atStep: 5000, decayFraction: 0.25) == schedule.rate(atStep: 20, decayFraction: 0.25))
+        #expect(schedule.rate(atStep: 21, decayFraction: 1) == 1e-4 && schedule.rate(atStep: 21, decayFraction: 3) == 1e-4)
+        #expect(schedule.rate(atStep: 21, decayFraction: -1) == 1e-3)
+    }
+
     @Test func warmupCosineWithAnEmptyDecayDropsToTheMinimum() {
         let schedule = WarmupCosineDecay(maxRate: 1, minRate: 0.25, warmupSteps: 3, decaySteps: 3)
         #expect((0..<6).map { schedule.rate(atStep: $0) } == [0.25, 0.5, 0.75, 0.25, 0.25, 0.25])

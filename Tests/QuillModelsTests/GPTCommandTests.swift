@@ -1,0 +1,36 @@
+import Foundation
+import Testing
+import QuillTraining
+import TestSupport
+
+/// `quill train gpt` end to end through the built `quill` executable.
+@Suite(.serialized) struct GPTCommandTests {
+    static let corpus = String(repeating: "ROMEO: But, soft! what light through yonder window breaks?\n", count: 12)
+
+    static let tinySizes = ["--n-layer", "1", "--n-head", "2", "--n-embd", "8", "--block-size", "8",
+                            "--batch-size", "2", "--warmup-steps", "2", "--eval-interval", "1000", "--threads", "1"]
+
+    /// The training options saved in the checkpoint at `path`.
+    static func savedOptions(_ path: String) throws -> [String: Any] {
+        let training = try #require(try ModelFile.read(path).training)
+        let state = try JSONSerialization.jsonObject(with: Data(training.utf8)) as? [String: Any]
+        return try #require(state?["options"] as? [String: Any])
+    }
+
+    /// A run bounded only by `--time` decays over that time, as char-rnn and the sentence models
+    /// do; given a step count, it decays over the steps.
+    @Test func aRunBoundedByTimeDecaysOverItsBudget() throws {
+        let scratch = try ScratchDirectory("quill-gpt")
+        let corpus = try scratch.write(Self.corpus, to: "corpus.txt")
+        let timed = scratch.file("timed.safetensors"), stepped = scratch.file("stepped.safetensors")
+        let first = try runQuill(["train", "gpt", "--corpus", corpus, "--output", timed, "--time", "2s"] + Self.tinySizes)
+        #expect(first.status == 0, "\(first.error)")
+        #expect(try Self.savedOptions(timed)["decaySeconds"] as? Double == 2)
+
+        let second = try runQuill(["train", "gpt", "--corpus", corpus, "--output", stepped, "--time", "2s",
+                                   "--steps", "5"] + Self.tinySizes)
+        #expect(second.status == 0, "\(second.error)")
+        let options = try Self.savedOptions(stepped)
+        #expect(options["decaySeconds"] == nil && options["decaySteps"] as? Int == 5)
+    }
+}
