@@ -59,7 +59,8 @@ public struct TrainingProgress: Codable, Equatable, Sendable {
 public struct TrainingLimits: Sendable {
     /// Stop after this many optimizer steps in total (nil: only the time budget bounds the run).
     public var steps: Int?
-    /// Stop after this much training time in this invocation, in seconds.
+    /// Stop once the run has trained this long in all, across resumes, in seconds (as `steps`
+    /// counts every step of the run).
     public var timeBudget: Double?
     /// Evaluate and save every this many steps.
     public var evaluationInterval: Int
@@ -141,10 +142,11 @@ public final class Trainer {
         var rate = 0.0
         var lastTrainLoss = Double.nan
 
-        func sessionTime() -> Double { Date().timeIntervalSince(start) }
+        /// The run's training time, across resumes: what the time budget and the schedules count.
+        func trainingTime() -> Double { elapsedBefore + Date().timeIntervalSince(start) }
 
         func evaluateAndSave() throws {
-            progress.elapsedSeconds = elapsedBefore + sessionTime()
+            progress.elapsedSeconds = trainingTime()
             let figures = try task.evaluate()
             lastEvaluation = figures
             let validation = figures["val_loss"] ?? .infinity
@@ -166,10 +168,10 @@ public final class Trainer {
 
         while true {
             if let steps = limits.steps, progress.step >= steps { reason = .steps; break }
-            if let budget = limits.timeBudget, sessionTime() >= budget { reason = .time; break }
+            if let budget = limits.timeBudget, trainingTime() >= budget { reason = .time; break }
             if Interrupt.isRequested { reason = .interrupted; break }
 
-            let result = try task.trainStep(step: progress.step, elapsed: elapsedBefore + sessionTime())
+            let result = try task.trainStep(step: progress.step, elapsed: trainingTime())
             guard result.loss.isFinite else {
                 reporter.finish("")
                 throw TrainingError.nonFiniteLoss(step: progress.step + 1, lastGood: savedAny ? files.last : nil)
@@ -184,13 +186,13 @@ public final class Trainer {
             let now = Date()
             let windowTime = now.timeIntervalSince(windowStart)
             if windowTime > 0 { rate = Double(windowTokens) / windowTime }
-            reporter.update(step: progress.step, totalSteps: limits.steps, elapsed: sessionTime(),
+            reporter.update(step: progress.step, totalSteps: limits.steps, elapsed: trainingTime(),
                             budget: limits.timeBudget, trainLoss: windowLoss / Double(windowSteps),
                             validationLoss: lastValidation, tokensPerSecond: rate)
             if progress.step % limits.logInterval == 0 {
                 var record = result.extra
                 record["step"] = Double(progress.step)
-                record["elapsed_s"] = elapsedBefore + sessionTime()
+                record["elapsed_s"] = trainingTime()
                 record["train_loss"] = windowLoss / Double(windowSteps)
                 record["tokens_per_s"] = rate
                 try metrics.append(record)
@@ -200,9 +202,9 @@ public final class Trainer {
             if progress.step % limits.evaluationInterval == 0 { try evaluateAndSave() }
         }
         if progress.step % limits.evaluationInterval != 0 || !savedAny { try evaluateAndSave() }
-        progress.elapsedSeconds = elapsedBefore + sessionTime()
+        progress.elapsedSeconds = trainingTime()
         if windowSteps > 0 { lastTrainLoss = windowLoss / Double(windowSteps) }
-        reporter.update(step: progress.step, totalSteps: limits.steps, elapsed: sessionTime(),
+        reporter.update(step: progress.step, totalSteps: limits.steps, elapsed: trainingTime(),
                         budget: limits.timeBudget, trainLoss: lastTrainLoss,
                         validationLoss: lastValidation, tokensPerSecond: rate, force: true)
         let how = switch reason {

@@ -24,7 +24,7 @@ struct TrainingOptions: ParsableArguments {
     @Option(help: "Stop after this many passes over the training data.")
     var epochs: Double?
 
-    @Option(help: "Stop after this much training time, such as 90s, 20m or 1h30m.")
+    @Option(help: "Stop once the run has trained this long, such as 90s, 20m or 1h30m; like --steps, it counts the training before a --resume.")
     var time: String?
 
     @Option(help: "Evaluate on the validation data and save checkpoints every this many steps.")

@@ -10,11 +10,20 @@ import TestSupport
     static let tinySizes = ["--n-layer", "1", "--n-head", "2", "--n-embd", "8", "--block-size", "8",
                             "--batch-size", "2", "--warmup-steps", "2", "--eval-interval", "1000", "--threads", "1"]
 
+    /// The training state saved in the checkpoint at `path`.
+    static func savedState(_ path: String) throws -> [String: Any] {
+        let training = try #require(try ModelFile.read(path).training)
+        return try #require(try JSONSerialization.jsonObject(with: Data(training.utf8)) as? [String: Any])
+    }
+
     /// The training options saved in the checkpoint at `path`.
     static func savedOptions(_ path: String) throws -> [String: Any] {
-        let training = try #require(try ModelFile.read(path).training)
-        let state = try JSONSerialization.jsonObject(with: Data(training.utf8)) as? [String: Any]
-        return try #require(state?["options"] as? [String: Any])
+        try #require(try savedState(path)["options"] as? [String: Any])
+    }
+
+    /// The steps taken by the run saved at `path`.
+    static func savedStep(_ path: String) throws -> Int {
+        try #require((try savedState(path)["progress"] as? [String: Any])?["step"] as? Int)
     }
 
     /// A run bounded only by `--time` decays over that time, as char-rnn and the sentence models
@@ -32,5 +41,23 @@ import TestSupport
         #expect(second.status == 0, "\(second.error)")
         let options = try Self.savedOptions(stepped)
         #expect(options["decaySeconds"] == nil && options["decaySteps"] as? Int == 5)
+    }
+
+    /// `--time` counts the run's whole training time, as `--steps` counts all its steps: resuming
+    /// a run that has used its budget trains no further, and a larger budget trains on.
+    @Test func aResumedRunCountsItsEarlierTrainingTime() throws {
+        let scratch = try ScratchDirectory("quill-gpt")
+        let corpus = try scratch.write(Self.corpus, to: "corpus.txt")
+        let model = scratch.file("model.safetensors"), last = scratch.file("model.last.safetensors")
+        func train(_ time: String, _ extra: [String] = []) throws {
+            let run = try runQuill(["train", "gpt", "--corpus", corpus, "--output", model, "--time", time] + Self.tinySizes + extra)
+            #expect(run.status == 0, "\(run.error)")
+        }
+        try train("1s")
+        let steps = try Self.savedStep(last)
+        try train("1s", ["--resume"])
+        #expect(try Self.savedStep(last) == steps)
+        try train("2s", ["--resume"])
+        #expect(try Self.savedStep(last) > steps)
     }
 }
