@@ -5,8 +5,12 @@ import QuillText
 extension GPTTextModel: CorpusEvaluating {
     /// The mean loss per token over the whole text of `path`, in consecutive windows of
     /// `block_size` + 1 tokens, each predicting its last `block_size` tokens: `nats_per_token`,
-    /// `bits_per_token`, `perplexity` and `tokens`.
-    public func evaluate(corpusAt path: String, samples: Int?, progress: (Double) -> Void) throws -> [String: Double] {
+    /// `bits_per_token`, `perplexity` and `tokens`. On a poetry corpus (most lines a poem
+    /// punctuated with ， and 。) also `regular_poem_share`, the format check of
+    /// ``regularPoemShare(count:temperature:)``, with its `poems` (`options.samples`, default 100)
+    /// and `poem_temperature` (`options.temperature`, default 0.8).
+    public func evaluate(corpusAt path: String, options: CorpusEvaluationOptions,
+                         progress: (Double) -> Void) throws -> [String: Double] {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw GPTError.unreadableCorpus(path: path)
         }
@@ -35,9 +39,10 @@ extension GPTTextModel: CorpusEvaluating {
         let nats = total / tokens
         var figures = ["nats_per_token": nats, "bits_per_token": nats / log(2), "perplexity": exp(nats), "tokens": tokens]
         if Self.isPoetryCorpus(text) {
-            let count = samples ?? 100
+            let count = options.samples ?? 100, temperature = options.temperature ?? 0.8
             figures["poems"] = Double(count)
-            figures["regular_poem_share"] = try regularPoemShare(count: count)
+            figures["poem_temperature"] = Double(temperature)
+            figures["regular_poem_share"] = try regularPoemShare(count: count, temperature: temperature)
         }
         return figures
     }
@@ -45,12 +50,12 @@ extension GPTTextModel: CorpusEvaluating {
     /// The share of `count` sampled poems that are regular: see ``isRegularPoem(_:)``.
     ///
     /// Each poem is one line sampled after a newline (the corpus's poem boundary, so the model
-    /// starts a poem rather than continuing one) at temperature 0.8, seed 0. Up to 400 characters
+    /// starts a poem rather than continuing one) at `temperature`, seed 0. Up to 400 characters
     /// are allowed (99% of the Tang corpus's poems are shorter), so that a long poem is judged on
     /// its form, not cut off mid-clause; a blank line counts as an irregular poem.
-    public func regularPoemShare(count: Int) throws -> Double {
+    public func regularPoemShare(count: Int, temperature: Float = 0.8) throws -> Double {
         var options = SamplingOptions()
-        options.temperature = 0.8
+        options.temperature = temperature
         options.maxTokens = 400
         options.stopStrings = ["\n"]
         var generator = RandomGenerator(seed: 0)

@@ -22,10 +22,25 @@ public protocol SentenceAutoencoder: AnyObject {
                      options: SamplingOptions, generator: inout RandomGenerator) throws -> [(position: Double, sentence: String)]
 }
 
+/// What `quill eval` asks of a model beyond the corpus; nil leaves a model its own default.
+public struct CorpusEvaluationOptions: Sendable {
+    /// Samples per measurement: a sentence VAE's importance samples per sentence (default 500),
+    /// a GPT's generated poems for the format check on a poetry corpus (default 100).
+    public var samples: Int?
+    /// The sampling temperature of measurements made on generated text (the poem format check;
+    /// default 0.8).
+    public var temperature: Float?
+
+    public init(samples: Int? = nil, temperature: Float? = nil) {
+        self.samples = samples
+        self.temperature = temperature
+    }
+}
+
 /// A model `quill eval` can score on a corpus.
 public protocol CorpusEvaluating: AnyObject {
     /// Evaluates on the text of `path`, returning figures named as `quill eval --json` prints
     /// them (`nats_per_token`, `perplexity`, `elbo`, `iw_nll`…) plus `tokens`.
-    /// `samples` is the importance-sample count for models that use one.
-    func evaluate(corpusAt path: String, samples: Int?, progress: (Double) -> Void) throws -> [String: Double]
+    func evaluate(corpusAt path: String, options: CorpusEvaluationOptions,
+                  progress: (Double) -> Void) throws -> [String: Double]
 }

@@ -81,7 +81,8 @@ public final class SentenceLM: SentenceModel, TextGenerator, CorpusEvaluating {
 
     /// The exact NLL of the sentences of `path`: `nll` (nats per sentence), `nats_per_token`,
     /// `perplexity` (tokens count `<eos>`, not `<bos>`), `tokens` and `sentences`.
-    public func evaluate(corpusAt path: String, samples: Int?, progress: (Double) -> Void) throws -> [String: Double] {
+    public func evaluate(corpusAt path: String, options: CorpusEvaluationOptions,
+                         progress: (Double) -> Void) throws -> [String: Double] {
         try evaluate(sentences: readSentences(path: path, tokenizer: tokenizer), progress: progress)
     }
 

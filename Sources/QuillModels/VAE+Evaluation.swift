@@ -33,13 +33,14 @@ public struct VAEEvaluationOptions: Sendable {
 /// `quill eval` for any sentence VAE: the ELBO and its terms, the importance-weighted NLL
 /// bound, mutual information and active units.
 extension LatentSentenceModel {
-    /// Evaluates the sentences of `path` with `samples` importance samples (default 500),
-    /// counting exact reconstructions too.
-    public func evaluate(corpusAt path: String, samples: Int?, progress: (Double) -> Void) throws -> [String: Double] {
-        var options = VAEEvaluationOptions()
-        options.samples = samples ?? options.samples
-        options.measuresReconstructions = true
-        return evaluate(sentences: try readSentences(path: path, tokenizer: tokenizer), options: options, progress: progress)
+    /// Evaluates the sentences of `path` with `options.samples` importance samples (default
+    /// 500), counting exact reconstructions too.
+    public func evaluate(corpusAt path: String, options: CorpusEvaluationOptions,
+                         progress: (Double) -> Void) throws -> [String: Double] {
+        var measurement = VAEEvaluationOptions()
+        measurement.samples = options.samples ?? measurement.samples
+        measurement.measuresReconstructions = true
+        return evaluate(sentences: try readSentences(path: path, tokenizer: tokenizer), options: measurement, progress: progress)
     }
 
     /// The figures of `sentences` (ids without specials), per sentence in nats:

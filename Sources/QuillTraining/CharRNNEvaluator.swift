@@ -29,7 +29,8 @@ public final class CharRNNEvaluator: CorpusEvaluating {
 
     /// `nats_per_token`, `bits_per_token`, `perplexity` and `tokens` on the text of `path`, with
     /// `nats_per_char` and `bits_per_char` (the same figures: a token is one grapheme cluster).
-    public func evaluate(corpusAt path: String, samples: Int?, progress: (Double) -> Void) throws -> [String: Double] {
+    public func evaluate(corpusAt path: String, options: CorpusEvaluationOptions,
+                         progress: (Double) -> Void) throws -> [String: Double] {
         let tokens = try TextCorpus.read(path).tokens(using: tokenizer)
         guard tokens.count >= 2 else { throw TrainingError.corpusTooSmall(path, tokens: tokens.count, needed: 2) }
         let streams = TokenStreams.forEvaluation(tokens: tokens, maxStreams: streamCount, sequenceLength: sequenceLength)

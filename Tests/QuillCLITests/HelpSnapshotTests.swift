@@ -41,5 +41,8 @@ import TestSupport
         let temperature = try runQuill(["sample", "/nonexistent/model.safetensors", "--temperature", "0"])
         #expect(temperature.status == 64)
         #expect(temperature.error.contains("--temperature must be greater than 0"))
+        let evalTemperature = try runQuill(["eval", "/nonexistent/model.safetensors", "--corpus", "x.txt", "--temperature", "0"])
+        #expect(evalTemperature.status == 64)
+        #expect(evalTemperature.error.contains("--temperature must be greater than 0"))
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import QuillModels
 import QuillTensor
@@ -126,5 +127,28 @@ import TestSupport
     ])
     func regularPoems(_ c: Case) {
         #expect(GPTTextModel.isRegularPoem(c.poem) == c.regular)
+    }
+
+    /// `quill eval` runs the check on a poetry corpus, with the poem count and temperature it is
+    /// given, and not on prose.
+    @Test func evaluationChecksTheFormatOfPoetryOnly() throws {
+        let poetry = String(repeating: "床前明月光，疑是地上霜。舉頭望明月，低頭思故鄉。\n兩個黃鸝鳴翠柳，一行白鷺上青天。\n", count: 3)
+        let prose = String(repeating: "The moon is bright before my bed; I take it for frost.\n", count: 3)
+        let model = try GPTGenerationTests.characterModel(text: poetry + prose)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("quill-poems-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let poetryPath = directory.appendingPathComponent("poems.txt").path, prosePath = directory.appendingPathComponent("prose.txt").path
+        try poetry.write(toFile: poetryPath, atomically: true, encoding: .utf8)
+        try prose.write(toFile: prosePath, atomically: true, encoding: .utf8)
+
+        let figures = try model.evaluate(corpusAt: poetryPath, options: CorpusEvaluationOptions(samples: 3, temperature: 0.5)) { _ in }
+        #expect(figures["poems"] == 3)
+        #expect(figures["poem_temperature"] == 0.5)
+        #expect(figures["regular_poem_share"] == (try model.regularPoemShare(count: 3, temperature: 0.5)))
+
+        let proseFigures = try model.evaluate(corpusAt: prosePath, options: CorpusEvaluationOptions(samples: 3)) { _ in }
+        #expect(proseFigures["nats_per_token"] != nil)
+        #expect(proseFigures["regular_poem_share"] == nil)
     }
 }
