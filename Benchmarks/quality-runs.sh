@@ -7,8 +7,8 @@
 #   char-rnn-shakespeare   2×256 LSTM on tiny Shakespeare, 30 minutes (target: val ≤ 1.50)
 #   char-rnn-tang          2×256 LSTM on the Tang poems, 30 minutes
 #   gpt-30m                a 4×256 GPT on tiny Shakespeare, 30 minutes (target: val ≤ 1.60)
-#   gpt-tang [FLAGS...]    a character GPT on the Tang poems, 36 minutes (env TIME), then the format check
-#                          (target ≥ 0.90)
+#   gpt-tang [FLAGS...]    a character GPT on the Tang poems, 100 minutes (env TIME), then the format check
+#                          (target ≥ 0.90; env POEMS sets how many poems, default 100)
 #   ptb-vae | ptb-hvae | ptb-lm [FLAGS...]   (env TIME: the training budget, default 2h; FLAGS go to
 #                          `quill train`, e.g. --aggressive-encoder)
 #                          PTB sentence models, 2 hours (targets: IW-NLL ≤ 101.0, KL ≥ 3, ≥ 8 AU)
@@ -27,9 +27,11 @@ fi
 mkdir -p "$OUT"
 recipe=${1:?"give a recipe; see the comment at the top of $0"}
 
-run() {  # NAME ARGS...: train, logging stderr beside the model
+run() {  # NAME ARGS...: train, logging stderr beside the model (a --resume adds to the log)
     local name=$1; shift
-    "$QUILL" "$@" --output "$OUT/$name.safetensors" --threads "$THREADS" 2> >(tee "$OUT/$name.log" >&2)
+    local append=()
+    for arg in "$@"; do [[ $arg == --resume ]] && append=(-a); done
+    "$QUILL" "$@" --output "$OUT/$name.safetensors" --threads "$THREADS" 2> >(tee "${append[@]}" "$OUT/$name.log" >&2)
 }
 
 PTB="--corpus $SHARED/ptb/ptb.train.txt --valid $SHARED/ptb/ptb.valid.txt --tokenizer whitespace --cell lstm
@@ -53,9 +55,10 @@ gpt-30m)
 gpt-tang)
     run gpt-tang train gpt --corpus "$SHARED/tang/tang.train.txt" --valid "$SHARED/tang/tang.valid.txt" \
         --n-layer 4 --n-head 4 --n-embd 256 --block-size 128 --batch-size 32 --dropout 0.1 --learning-rate 1e-3 \
-        --min-learning-rate 1e-4 --warmup-steps 100 --beta2 0.99 --time "${TIME:-36m}" --eval-interval 300 --seed 1 \
+        --min-learning-rate 1e-4 --warmup-steps 100 --beta2 0.99 --time "${TIME:-100m}" --eval-interval 300 --seed 1 \
         "${@:2}"
-    "$QUILL" eval "$OUT/gpt-tang.safetensors" --corpus "$SHARED/tang/tang.valid.txt" --json --threads "$THREADS" ;;
+    "$QUILL" eval "$OUT/gpt-tang.safetensors" --corpus "$SHARED/tang/tang.valid.txt" --json --threads "$THREADS" \
+        ${POEMS:+--samples "$POEMS"} ;;
 ptb-vae)  run ptb-vae  train vae  $PTB $LATENT "${@:2}" ;;
 ptb-hvae) run ptb-hvae train hvae $PTB $LATENT --levels 2 --decoder-latents all "${@:2}" ;;
 ptb-lm)   run ptb-lm   train lm   $PTB "${@:2}" ;;
