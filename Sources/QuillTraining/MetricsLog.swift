@@ -4,9 +4,15 @@ import Foundation
 ///
 /// Each record carries `step`, `elapsed_s`, `train_loss`, `tokens_per_s`, and the
 /// evaluation figures (`val_loss`, or a VAE's terms) when evaluated.
+///
+/// A fresh run writes its log beside the old one (`MODEL.metrics.jsonl.new`) until
+/// ``commit()``, which the trainer calls once the run's first checkpoint has replaced the old
+/// model: a run that fails before then leaves the old model and its log as they were.
 public final class MetricsLog {
-    /// Where the log is written.
+    /// Where the log belongs.
     public let url: URL
+    /// Where records go until ``commit()``: `url` itself, except for a fresh run.
+    private var stagingURL: URL?
     private let handle: FileHandle
 
     /// The metrics file that belongs beside `modelPath`: `run.safetensors` → `run.metrics.jsonl`.
@@ -16,20 +22,38 @@ public final class MetricsLog {
         return URL(fileURLWithPath: path + ".metrics.jsonl")
     }
 
-    /// Opens the log for appending, or truncates it when `fresh` (a new run, not a resume).
+    /// Opens the log for appending, or, when `fresh` (a new run, not a resume), starts a new one
+    /// that replaces it at ``commit()``.
     public init(url: URL, fresh: Bool) throws {
         self.url = url
         let manager = FileManager.default
+        let target = fresh ? URL(fileURLWithPath: url.path + ".new") : url
         if fresh || !manager.fileExists(atPath: url.path) {
-            guard manager.createFile(atPath: url.path, contents: nil) else {
+            guard manager.createFile(atPath: target.path, contents: nil) else {
                 throw TrainingError.cannotWrite(url.path)
             }
         }
-        handle = try FileHandle(forWritingTo: url)
+        stagingURL = fresh ? target : nil
+        handle = try FileHandle(forWritingTo: target)
         try handle.seekToEnd()
     }
 
     deinit { try? handle.close() }
+
+    /// Puts a fresh run's log in place of the old one; later records follow it there (the open
+    /// handle moves with the file). Does nothing for a resumed run or a second time.
+    public func commit() throws {
+        guard let stagingURL else { return }
+        guard rename(stagingURL.path, url.path) == 0 else { throw TrainingError.cannotWrite(url.path) }
+        self.stagingURL = nil
+    }
+
+    /// Removes a fresh run's log that was never committed: the run saved no checkpoint.
+    public func discardUncommitted() {
+        guard let stagingURL else { return }
+        try? FileManager.default.removeItem(at: stagingURL)
+        self.stagingURL = nil
+    }
 
     /// Writes one record. Keys are sorted so lines diff cleanly.
     public func append(_ record: [String: Double]) throws {

@@ -64,6 +64,11 @@ public struct ModelFile {
             if name.hasPrefix(optimizerPrefix) {
                 optimizer[String(name.dropFirst(optimizerPrefix.count))] = tensor
             } else {
+                // NaN or infinite weights only ever come from a damaged file or a diverged run,
+                // and every figure and sample computed from them would be NaN.
+                if UnsafeBufferPointer(start: tensor.data, count: tensor.count).contains(where: { !$0.isFinite }) {
+                    throw ModelFileError.nonFiniteWeights(path, tensor: name)
+                }
                 weights[name] = tensor
             }
         }
@@ -105,6 +110,7 @@ public enum ModelFileError: LocalizedError, Equatable {
     case incomplete(String, missing: String)
     case wrongKind(String, found: ModelKind, expected: [ModelKind], purpose: String)
     case badConfiguration(String, String)
+    case nonFiniteWeights(String, tensor: String)
 
     public var errorDescription: String? {
         switch self {
@@ -118,6 +124,8 @@ public enum ModelFileError: LocalizedError, Equatable {
             "\(path) has no \(missing) in its metadata, so it cannot be used. Re-train or re-export it."
         case .wrongKind(let path, let found, let expected, let purpose):
             "\(path) is a \(found.rawValue) model, but \(purpose) needs \(expected.map(\.rawValue).joined(separator: " or "))."
+        case .nonFiniteWeights(let path, let tensor):
+            "\(path): tensor \(tensor) holds NaN or infinite values, so the model cannot be used. Load an earlier checkpoint, or re-train."
         case .badConfiguration(let path, let detail):
             "\(path) has a configuration this version cannot read (\(detail)). Re-train it."
         }

@@ -131,6 +131,7 @@ public final class Trainer {
     public func run() throws -> TrainingSummary {
         Interrupt.install()
         Interrupt.reset()
+        defer { metrics.discardUncommitted() }
         let start = Date()
         let elapsedBefore = progress.elapsedSeconds
         var windowLoss = 0.0, windowSteps = 0, windowTokens = 0
@@ -138,7 +139,8 @@ public final class Trainer {
         var lastValidation: Double? = progress.bestValidationLoss
         var lastEvaluation: [String: Double] = [:]
         var reason = TrainingSummary.Reason.steps
-        var savedAny = FileManager.default.fileExists(atPath: files.last)
+        // A fresh run has saved nothing yet, whatever an earlier run left at --output.
+        var savedAny = progress.step > 0 && FileManager.default.fileExists(atPath: files.last)
         var rate = 0.0
         var lastTrainLoss = Double.nan
 
@@ -163,6 +165,7 @@ public final class Trainer {
                 try task.saveCheckpoint(to: files.best, progress: progress)
             }
             try task.saveCheckpoint(to: files.last, progress: progress)
+            try metrics.commit()
             savedAny = true
         }
 

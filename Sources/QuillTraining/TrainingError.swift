@@ -23,8 +23,8 @@ public enum TrainingError: LocalizedError, Equatable {
             "\(path) has \(tokens) tokens, fewer than one batch needs (\(needed)). Use a larger corpus, or lower --batch-size or the sequence length."
         case .nonFiniteLoss(let step, let lastGood):
             "The training loss became NaN or infinite at step \(step); training stopped. "
-                + (lastGood.map { "The last good checkpoint is kept at \($0). " } ?? "No checkpoint had been saved yet. ")
-                + "Lower --learning-rate or set --grad-clip, then --resume."
+                + (lastGood.map { "The last good checkpoint is kept at \($0). Lower --learning-rate or set --grad-clip, then --resume." }
+                    ?? "This run had saved no checkpoint, so any model already at --output is unchanged. Lower --learning-rate or set --grad-clip, and start again.")
         case .wrongModelKind(let path, let found, let expected):
             "\(path) holds a \(found) model, not a \(expected) model. Use `quill train \(found)` to continue it, or start a new run with another --output."
         case .invalidOption(let message):

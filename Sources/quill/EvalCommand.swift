@@ -36,7 +36,8 @@ struct EvalCommand: ParsableCommand {
 
     func validate() throws {
         if let samples, samples <= 0 { throw ValidationError("--samples must be positive, got \(samples).") }
-        if let temperature, !(temperature > 0 && temperature.isFinite) {
+        try requireFinite(["--temperature": temperature.map(Double.init)])
+        if let temperature, !(temperature > 0) {
             throw ValidationError("--temperature must be greater than 0, got \(temperature).")
         }
     }

@@ -22,6 +22,14 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "The seed for the samples.")
     var seed: UInt64 = 1
 
+    func validate() throws {
+        if samples < 0 { throw ValidationError("--samples must be 0 or more, got \(samples).") }
+        if let output {
+            try checkOutput(output, inputs: [(flag: "model", path: model),
+                                             (flag: "metrics log", path: MetricsLog.url(forModelAt: model).path)])
+        }
+    }
+
     func run() throws {
         try runReportingErrors {
             let loaded = try loadModel(at: model)

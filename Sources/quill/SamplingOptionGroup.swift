@@ -31,7 +31,9 @@ struct SamplingOptionGroup: ParsableArguments {
     var seed: UInt64?
 
     func validate() throws {
-        guard temperature > 0, temperature.isFinite else {
+        try requireFinite(["--temperature": Double(temperature), "--top-p": Double(topP),
+                           "--repetition-penalty": Double(repetitionPenalty)])
+        guard temperature > 0 else {
             throw ValidationError("--temperature must be greater than 0, got \(temperature). Use --decode greedy for the most likely tokens.")
         }
         guard topK >= 0 else { throw ValidationError("--top-k must be 0 or more, got \(topK).") }

@@ -73,6 +73,9 @@ struct SentenceModelOptions: ParsableArguments {
     var minLearningRate: Float?
 
     func validate() throws {
+        try requireFinite(["--word-dropout": Double(wordDropout), "--free-bits": Double(freeBits), "--beta": Double(beta),
+                           "--kl-start": klStart, "--kl-cycle-ratio": klCycleRatio,
+                           "--min-learning-rate": minLearningRate.map(Double.init)])
         for (flag, value) in [("--embedding-size", embeddingSize), ("--hidden-size", hiddenSize), ("--latent-size", latentSize),
                               ("--kl-anneal-steps", klAnnealSteps), ("--kl-cycles", klCycles),
                               ("--valid-samples", validSamples), ("--max-length", maxLength), ("--min-count", minCount)]

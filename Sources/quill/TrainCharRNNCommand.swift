@@ -60,6 +60,7 @@ struct TrainCharRNNCommand: ParsableCommand {
     enum ScheduleChoice: String, ExpressibleByArgument, CaseIterable { case constant, cosine, step }
 
     func validate() throws {
+        try requireFinite(["--min-learning-rate": minLearningRate.map(Double.init), "--decay-factor": Double(decayFactor)])
         for (flag, value) in [("--layers", layers), ("--hidden-size", hiddenSize), ("--embedding-size", embeddingSize),
                               ("--seq-len", seqLen)] where value <= 0 {
             throw ValidationError("\(flag) must be positive, got \(value).")

@@ -64,6 +64,7 @@ struct TrainGPTCommand: ParsableCommand {
     enum TokenizerChoice: String, ExpressibleByArgument, CaseIterable { case char, bpe }
 
     func validate() throws {
+        try requireFinite(["--min-learning-rate": Double(minLearningRate), "--weight-decay": Double(weightDecay), "--beta2": beta2])
         for (flag, value) in [("--n-layer", nLayer), ("--n-head", nHead), ("--n-embd", nEmbd), ("--block-size", blockSize),
                               ("--grad-accum", gradAccum), ("--eval-batches", evalBatches)] where value <= 0 {
             throw ValidationError("\(flag) must be positive, got \(value).")

@@ -52,6 +52,8 @@ struct TrainingOptions: ParsableArguments {
     var gradClip: Float?
 
     func validate() throws {
+        try requireFinite(["--epochs": epochs, "--valid-fraction": validFraction, "--learning-rate": learningRate.map(Double.init),
+                           "--dropout": dropout.map(Double.init), "--grad-clip": gradClip.map(Double.init)])
         if let steps, steps <= 0 { throw ValidationError("--steps must be positive, got \(steps).") }
         if let epochs, epochs <= 0 { throw ValidationError("--epochs must be positive, got \(epochs).") }
         if steps != nil && epochs != nil { throw ValidationError("Give --steps or --epochs, not both.") }
@@ -71,8 +73,21 @@ struct TrainingOptions: ParsableArguments {
             throw ValidationError("--dropout must be in [0, 1), got \(dropout).")
         }
         if let gradClip, gradClip < 0 { throw ValidationError("--grad-clip must be 0 or more, got \(gradClip).") }
+        let inputs = [("--corpus", corpus)] + [("--valid", valid), ("--vocab", vocab)].compactMap { flag, path in path.map { (flag, $0) } }
+        let files = RunFiles(output: output)
+        for written in [files.best, files.last, files.metrics.path] {
+            try checkOutput(written, inputs: inputs.map { (flag: $0.0, path: $0.1) })
+        }
     }
 
     /// The time budget in seconds, if any.
     var timeBudget: Double? { time.flatMap { TrainingDuration(parsing: $0)?.seconds } }
+}
+
+/// Throws a usage error naming the first of `options` that is infinite or NaN. No numeric option
+/// of Quill means anything there, and a NaN slips past every `<` and `>` check that follows.
+func requireFinite(_ options: KeyValuePairs<String, Double?>) throws {
+    for case let (flag, value?) in options where !value.isFinite {
+        throw ValidationError("\(flag) must be a finite number, got \(value).")
+    }
 }

@@ -51,6 +51,7 @@ struct VocabBuildCommand: ParsableCommand {
 
     func validate() throws {
         guard !corpus.isEmpty else { throw ValidationError("Pass at least one corpus file.") }
+        try checkOutput(output, inputs: corpus.map { (flag: "corpus", path: $0) })
         if let minCount, minCount < 1 { throw ValidationError("--min-count must be at least 1.") }
         if tokenizer == .bpe {
             guard size != nil else { throw ValidationError("--tokenizer bpe needs --size, the number of ids to train.") }

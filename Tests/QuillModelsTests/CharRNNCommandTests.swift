@@ -139,6 +139,68 @@ import TestSupport
         #expect(lines.count == 1 && lines[0].contains(failure.message), "\(run.error)")
     }
 
+    /// A fresh run that fails before its first checkpoint leaves the model already at --output
+    /// and its metrics log as they were.
+    @Test func aFailedFreshRunKeepsTheSavedModelAndItsLog() throws {
+        let scratch = try ScratchDirectory("quill-charrnn")
+        let corpus = try scratch.write(Self.corpus, to: "corpus.txt")
+        let model = scratch.file("model.safetensors"), log = scratch.file("model.metrics.jsonl")
+        #expect(try Self.train(corpus, output: model, ["--steps", "4", "--eval-interval", "2"]).status == 0)
+        let savedModel = try Data(contentsOf: URL(fileURLWithPath: model)), savedLog = try String(contentsOfFile: log, encoding: .utf8)
+        #expect(!savedLog.isEmpty)
+
+        let run = try Self.train(corpus, output: model, ["--steps", "30", "--learning-rate", "1e38", "--grad-clip", "0"])
+        #expect(run.status == 65, "\(run.error)")
+        #expect(run.error.contains("This run had saved no checkpoint, so any model already at --output is unchanged"), "\(run.error)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: model)) == savedModel)
+        #expect(try String(contentsOfFile: log, encoding: .utf8) == savedLog)
+        #expect(!FileManager.default.fileExists(atPath: log + ".new"))
+
+        // A run that saves replaces the log with its own.
+        #expect(try Self.train(corpus, output: model, ["--steps", "3", "--eval-interval", "3"]).status == 0)
+        let records = try Self.lossRecords(log)
+        #expect(records.count == 1 && records[0]["step"] == 3, "\(records)")
+    }
+
+    /// Options that would destroy an input or cannot mean anything are usage errors before any work.
+    @Test(arguments: [
+        (["--output", "corpus.txt"], "--output corpus.txt is the --corpus file"),
+        (["--output", "."], "--output . is a directory"),
+        (["--output", "model.safetensors", "--learning-rate", "inf"], "--learning-rate must be a finite number, got inf."),
+        (["--output", "model.safetensors", "--epochs", "nan"], "--epochs must be a finite number, got nan."),
+    ])
+    func destructiveOrMeaninglessOptionsAreRefused(_ arguments: [String], _ message: String) throws {
+        let scratch = try ScratchDirectory("quill-charrnn")
+        let corpus = try scratch.write(Self.corpus, to: "corpus.txt")
+        let absolute = arguments.map { $0 == "corpus.txt" || $0 == "." || $0 == "model.safetensors" ? scratch.file($0) : $0 }
+        let message = message.replacingOccurrences(of: "corpus.txt", with: scratch.file("corpus.txt"))
+            .replacingOccurrences(of: "--output . ", with: "--output \(scratch.file(".")) ")
+        let run = try Self.quill(["train", "char-rnn", "--corpus", corpus, "--steps", "2"] + Self.tinySizes + absolute)
+        #expect(run.status == 64, "\(run.error)")
+        #expect(run.error.contains(message), "\(run.error)")
+        #expect(try String(contentsOfFile: corpus, encoding: .utf8) == Self.corpus)
+    }
+
+    /// A model file whose weights hold a NaN is refused with the tensor named, not sampled from.
+    @Test func aModelWithNaNWeightsIsRefused() throws {
+        let scratch = try ScratchDirectory("quill-charrnn")
+        let corpus = try scratch.write(Self.corpus, to: "corpus.txt")
+        let model = scratch.file("model.safetensors")
+        #expect(try Self.train(corpus, output: model, ["--steps", "1"]).status == 0)
+        // Overwrite the first element of a weight (not optimizer state) with a NaN.
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: model))
+        let headerLength = Int(bytes.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
+        let header = try #require(try JSONSerialization.jsonObject(with: bytes.subdata(in: 8..<(8 + headerLength))) as? [String: Any])
+        let (name, entry) = try #require(header.first { $0.key != "__metadata__" && !$0.key.hasPrefix("optimizer.") })
+        let offsets = try #require((entry as? [String: Any])?["data_offsets"] as? [Int])
+        bytes.replaceSubrange((8 + headerLength + offsets[0])..<(8 + headerLength + offsets[0] + 4), with: [0x00, 0x00, 0xC0, 0x7F])
+        try bytes.write(to: URL(fileURLWithPath: model))
+
+        let run = try Self.quill(["sample", model, "--seed", "1", "--max-tokens", "5"])
+        #expect(run.status == 65, "\(run.error)")
+        #expect(run.error.contains("tensor \(name) holds NaN or infinite values"), "\(run.error)")
+    }
+
     @Test func resumingAnotherKindOfModelIsAUsageError() throws {
         let scratch = try ScratchDirectory("quill-charrnn")
         let corpus = try scratch.write(Self.corpus, to: "corpus.txt")
