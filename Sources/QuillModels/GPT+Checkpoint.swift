@@ -79,7 +79,8 @@ public enum GPTError: Error, Equatable, LocalizedError {
     case invalidConfiguration(origin: String, problem: String)
     case tokenizerMismatch(origin: String, tokenizerSize: Int, vocabularySize: Int)
     case emptyPrompt
-    case unreadableCorpus(path: String)
+    /// Beam search was asked of a model that samples.
+    case beamSearch
     case corpusTooShort(path: String, tokens: Int, needed: Int)
 
     public var errorDescription: String? {
@@ -96,10 +97,10 @@ public enum GPTError: Error, Equatable, LocalizedError {
             "\(origin): the GPT configuration is invalid (\(problem)). Fix the sizes and try again."
         case .tokenizerMismatch(let origin, let tokenizerSize, let vocabularySize):
             "\(origin): the tokenizer has \(tokenizerSize) ids but the model's vocab_size is \(vocabularySize). Save the model with the tokenizer it was trained with."
+        case .beamSearch:
+            "Beam search applies to sentence VAEs; a GPT samples. Use --decode sample or --decode greedy."
         case .emptyPrompt:
             "A GPT needs at least one token of context, but the prompt is empty and the tokenizer has no <bos> or newline token. Pass --prompt."
-        case .unreadableCorpus(let path):
-            "\(path) cannot be read as UTF-8 text. Check the path, or convert the file to UTF-8."
         case .corpusTooShort(let path, let tokens, let needed):
             "\(path) has \(tokens) tokens, fewer than one window of block_size + 1 = \(needed). Evaluate on a longer text."
         }

@@ -11,9 +11,12 @@ extension GPTTextModel: CorpusEvaluating {
     /// and `poem_temperature` (`options.temperature`, default 0.8).
     public func evaluate(corpusAt path: String, options: CorpusEvaluationOptions,
                          progress: (Double) -> Void) throws -> [String: Double] {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw GPTError.unreadableCorpus(path: path)
-        }
+        // The reader the other models use, so a missing file, a directory or invalid UTF-8 gets
+        // the same precise message (and exit code) here.
+        let reader = try TextChunkReader(path: path)
+        var bytes: [UInt8] = []
+        while let chunk = try reader.nextChunk() { bytes += chunk }
+        let text = String(decoding: bytes, as: UTF8.self)
         let ids = tokenizer.encode(text).map { Int32($0) }
         let length = model.configuration.blockSize
         let windows = (ids.count - 1) / length

@@ -136,6 +136,7 @@ public final class GPTTextModel: TextGenerator {
     /// An empty prompt starts from a newline, as nanoGPT's `sample.py` does.
     public func generate(prompt: String, options: SamplingOptions, generator: inout RandomGenerator,
                          onText: (String) -> Bool) throws {
+        if options.decoding == .beam { throw GPTError.beamSearch }
         var context = tokenizer.encode(prompt.isEmpty ? "\n" : prompt)
         if context.isEmpty, let start = tokenizer.specialTokens["<|endoftext|>"] ?? tokenizer.specialTokens["<bos>"] {
             context = [start]

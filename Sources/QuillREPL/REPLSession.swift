@@ -1,3 +1,4 @@
+import Foundation
 import QuillModels
 import QuillTensor
 import QuillTraining
@@ -55,7 +56,8 @@ public final class REPLSession {
             let command = try REPLCommand(parsing: line)
             return try run(command)
         } catch {
-            write("error: \((error as? CustomStringConvertible)?.description ?? "\(error)")\n")
+            let message = (error as? LocalizedError)?.errorDescription ?? String(describing: error)
+            write("error: \(message)\n")
             return .proceed
         }
     }

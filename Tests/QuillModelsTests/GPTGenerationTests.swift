@@ -85,6 +85,17 @@ import TestSupport
         return (pieces.joined(), pieces)
     }
 
+    /// Beam search is for sentence VAEs: a GPT refuses it rather than quietly sampling.
+    @Test func beamSearchIsRefused() throws {
+        let model = try Self.characterModel(text: "abcdefg hij\n")
+        var options = SamplingOptions()
+        options.decoding = .beam
+        var generator = RandomGenerator(seed: 0)
+        #expect(throws: GPTError.beamSearch) {
+            try model.generate(prompt: "ab", options: options, generator: &generator) { _ in true }
+        }
+    }
+
     @Test func stopsRightAfterTheFirstStopString() throws {
         let model = try Self.characterModel(text: "abcdefg hij\n")
         // An untrained model may draw <eos> early; take the first seed whose text runs long.
