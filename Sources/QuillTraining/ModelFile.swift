@@ -72,8 +72,26 @@ public struct ModelFile {
                 weights[name] = tensor
             }
         }
+        try checkSizes(of: configuration, against: weights, path: path)
         return ModelFile(kind: kind, configuration: configuration, tokenizer: tokenizer,
                          training: metadata["quill.training"], weights: weights, optimizerState: optimizer)
+    }
+
+    /// Throws when a whole number in `configuration` is negative, or larger than both the largest
+    /// dimension of any weight and the number of weights. Every whole number in a configuration
+    /// is a size (which some weight has as a dimension, or exceeds, as the head count does not) or
+    /// a count of layers or levels (each with weights of its own), so such a value comes from a
+    /// damaged file, and building the model from it would exhaust memory before any shape check.
+    static func checkSizes(of configuration: String, against weights: [String: Tensor], path: String) throws {
+        guard let fields = try? JSONSerialization.jsonObject(with: Data(configuration.utf8)) as? [String: Any] else { return }
+        let bound = max(weights.count, weights.values.lazy.flatMap(\.shape).max() ?? 0)
+        for key in fields.keys.sorted() {
+            // Booleans arrive as the numbers 0 and 1, within any bound.
+            guard let number = fields[key] as? NSNumber else { continue }
+            let value = number.doubleValue
+            guard value == value.rounded(), value < 0 || value > Double(bound) else { continue }
+            throw ModelFileError.implausibleSize(path, field: key, value: value, largest: bound)
+        }
     }
 
     /// Reads a model file and checks that it holds one of `kinds`.
@@ -111,6 +129,7 @@ public enum ModelFileError: LocalizedError, Equatable {
     case wrongKind(String, found: ModelKind, expected: [ModelKind], purpose: String)
     case badConfiguration(String, String)
     case nonFiniteWeights(String, tensor: String)
+    case implausibleSize(String, field: String, value: Double, largest: Int)
 
     public var errorDescription: String? {
         switch self {
@@ -124,10 +143,19 @@ public enum ModelFileError: LocalizedError, Equatable {
             "\(path) has no \(missing) in its metadata, so it cannot be used. Re-train or re-export it."
         case .wrongKind(let path, let found, let expected, let purpose):
             "\(path) is a \(found.rawValue) model, but \(purpose) needs \(expected.map(\.rawValue).joined(separator: " or "))."
+        case .implausibleSize(let path, let field, let value, let largest):
+            "\(path): its configuration says \(field) = \(formatWhole(value)), "
+                + (value < 0 ? "which cannot be negative" : "but no weight in the file is that large (the largest dimension is \(largest))")
+                + ". The file is damaged; load an earlier checkpoint, or re-train."
         case .nonFiniteWeights(let path, let tensor):
             "\(path): tensor \(tensor) holds NaN or infinite values, so the model cannot be used. Load an earlier checkpoint, or re-train."
         case .badConfiguration(let path, let detail):
             "\(path) has a configuration this version cannot read (\(detail)). Re-train it."
         }
     }
+}
+
+/// A whole number as text without a fraction, however large.
+private func formatWhole(_ value: Double) -> String {
+    abs(value) < 1e15 ? String(Int(value)) : String(format: "%.0f", value)
 }
