@@ -83,7 +83,10 @@ public final class SentenceLM: SentenceModel, TextGenerator, CorpusEvaluating {
     /// `perplexity` (tokens count `<eos>`, not `<bos>`), `tokens` and `sentences`.
     public func evaluate(corpusAt path: String, options: CorpusEvaluationOptions,
                          progress: (Double) -> Void) throws -> [String: Double] {
-        try evaluate(sentences: readSentences(path: path, tokenizer: tokenizer), progress: progress)
+        let sentences = try readSentences(path: path, tokenizer: tokenizer)
+        var figures = evaluate(sentences: sentences, progress: progress)
+        figures["unknown_share"] = tokenizer.unknownShare(of: sentences.joined())
+        return figures
     }
 
     /// The exact NLL figures of `sentences` (ids without specials), in length-sorted batches.

@@ -40,7 +40,10 @@ extension LatentSentenceModel {
         var measurement = VAEEvaluationOptions()
         measurement.samples = options.samples ?? measurement.samples
         measurement.measuresReconstructions = true
-        return evaluate(sentences: try readSentences(path: path, tokenizer: tokenizer), options: measurement, progress: progress)
+        let sentences = try readSentences(path: path, tokenizer: tokenizer)
+        var figures = evaluate(sentences: sentences, options: measurement, progress: progress)
+        figures["unknown_share"] = tokenizer.unknownShare(of: sentences.joined())
+        return figures
     }
 
     /// The figures of `sentences` (ids without specials), per sentence in nats:

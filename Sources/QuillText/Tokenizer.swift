@@ -54,4 +54,11 @@ extension Tokenizer {
     public func encode(_ text: String) -> [Int] { encodeWithOffsets(text).map(\.id) }
     /// The text of `ids`, without control specials.
     public func decode(_ ids: [Int]) -> String { decode(ids, keepingSpecials: false) }
+
+    /// The share of `ids` that are `<unk>`, text the vocabulary does not cover; nil without ids
+    /// or for a tokenizer without `<unk>` (byte-level BPE covers every text).
+    public func unknownShare(of ids: some Collection<Int>) -> Double? {
+        guard let unknown = specialTokens[Vocabulary.unknownToken], !ids.isEmpty else { return nil }
+        return Double(ids.lazy.filter { $0 == unknown }.count) / Double(ids.count)
+    }
 }

@@ -32,12 +32,15 @@ public final class CharRNNEvaluator: CorpusEvaluating {
     public func evaluate(corpusAt path: String, options: CorpusEvaluationOptions,
                          progress: (Double) -> Void) throws -> [String: Double] {
         let tokens = try TextCorpus.read(path).tokens(using: tokenizer)
-        guard tokens.count >= 2 else { throw TrainingError.corpusTooSmall(path, tokens: tokens.count, needed: 2) }
+        guard tokens.count >= 2 else { throw TrainingError.corpusTooShortToEvaluate(path, tokens: tokens.count, needed: 2) }
         let streams = TokenStreams.forEvaluation(tokens: tokens, maxStreams: streamCount, sequenceLength: sequenceLength)
         let nats = Self.meanLoss(of: model, on: streams, progress: progress)
         let bits = nats / log(2)
-        return ["nats_per_token": nats, "bits_per_token": bits, "nats_per_char": nats, "bits_per_char": bits,
-                "perplexity": exp(nats), "tokens": Double(streams.evaluatedTokenCount)]
+        var figures: [String: Double] = [
+            "nats_per_token": nats, "bits_per_token": bits, "nats_per_char": nats, "bits_per_char": bits,
+            "perplexity": exp(nats), "tokens": Double(streams.evaluatedTokenCount)]
+        figures["unknown_share"] = tokenizer.unknownShare(of: tokens.lazy.map(Int.init))
+        return figures
     }
 
     /// The mean cross-entropy in nats per predicted token of `model` over one pass of `streams`,

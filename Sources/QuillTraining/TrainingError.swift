@@ -6,6 +6,7 @@ public enum TrainingError: LocalizedError, Equatable {
     case cannotWrite(String)
     case emptyCorpus(String)
     case corpusTooSmall(String, tokens: Int, needed: Int)
+    case corpusTooShortToEvaluate(String, tokens: Int, needed: Int)
     case nonFiniteLoss(step: Int, lastGood: String?)
     case wrongModelKind(String, found: String, expected: String)
     case invalidOption(String)
@@ -18,9 +19,11 @@ public enum TrainingError: LocalizedError, Equatable {
         case .cannotWrite(let path):
             "\(path): cannot be written. Check that the directory exists and is writable."
         case .emptyCorpus(let path):
-            "\(path) has no text to train on. Pass a UTF-8 text file with at least a few lines."
+            "\(path) has no text: it is empty or only whitespace. Pass a UTF-8 text file with at least a few lines."
         case .corpusTooSmall(let path, let tokens, let needed):
             "\(path) has \(tokens) tokens, fewer than one batch needs (\(needed)). Use a larger corpus, or lower --batch-size or the sequence length."
+        case .corpusTooShortToEvaluate(let path, let tokens, let needed):
+            "\(path) has \(tokens) tokens; evaluation needs at least \(needed). Evaluate on a longer text."
         case .nonFiniteLoss(let step, let lastGood):
             "The training loss became NaN or infinite at step \(step); training stopped. "
                 + (lastGood.map { "The last good checkpoint is kept at \($0). Lower --learning-rate or set --grad-clip, then --resume." }

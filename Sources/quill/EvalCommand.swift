@@ -13,7 +13,9 @@ struct EvalCommand: ParsableCommand {
             perplexity. Sentence VAEs report the ELBO, reconstruction, KL (per level for an HVAE), \
             the importance-weighted NLL bound, mutual information and active units. A GPT on a \
             poetry corpus (a poem per line, punctuated with ， and 。) also reports the share of \
-            generated poems whose clauses all have 5 or all have 7 characters.
+            generated poems whose clauses all have 5 or all have 7 characters. Every model with a \
+            vocabulary reports unknown_share, the share of the text's tokens that are <unk>, and warns \
+            above 10%.
             """)
 
     @Argument(help: "The model file (.safetensors) written by `quill train`.")
@@ -60,6 +62,13 @@ struct EvalCommand: ParsableCommand {
                 FileHandle.standardError.write(Data((isTerminal ? "\r\u{1B}[K" + line : line + "\n").utf8))
             }
             if isTerminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+            if let share = figures["unknown_share"], share > 0.1 {
+                let percent = Int((share * 100).rounded())
+                FileHandle.standardError.write(Data("""
+                    quill: warning: \(percent)% of the tokens of \(corpus) are <unk>, outside the model's vocabulary, \
+                    so these figures say little about the text. Was the model trained on text like it?\n
+                    """.utf8))
+            }
             if json {
                 print(try jsonObject(figures))
             } else {

@@ -117,7 +117,7 @@ import TestSupport
     }
 
     @Test(arguments: [
-        Failure(name: "empty corpus", corpus: [], arguments: ["--steps", "2"], status: 65, message: "has no text to train on"),
+        Failure(name: "empty corpus", corpus: [], arguments: ["--steps", "2"], status: 65, message: "has no text: it is empty or only whitespace"),
         Failure(name: "corpus shorter than one batch", corpus: Array("tiny text\n".utf8), arguments: ["--steps", "2"],
                 status: 65, message: "fewer than one batch needs"),
         Failure(name: "not UTF-8", corpus: Array(String(repeating: "to be or not\n", count: 40).utf8) + [0xFF, 0x0A]
@@ -137,6 +137,26 @@ import TestSupport
         #expect(run.status == failure.status, "\(run.error)")
         let lines = run.error.split(separator: "\n").filter { $0.hasPrefix("quill: ") }
         #expect(lines.count == 1 && lines[0].contains(failure.message), "\(run.error)")
+    }
+
+    /// `eval` reports the share of `<unk>` tokens, and warns when text is mostly outside the vocabulary.
+    @Test func evaluatingForeignTextWarns() throws {
+        let scratch = try ScratchDirectory("quill-charrnn")
+        let corpus = try scratch.write(Self.corpus, to: "corpus.txt")
+        let greek = try scratch.write(String(repeating: "Ἐν ἀρχῇ ἦν ὁ λόγος, καὶ ὁ λόγος ἦν πρὸς τὸν θεόν.\n", count: 4), to: "greek.txt")
+        let model = scratch.file("model.safetensors")
+        #expect(try Self.train(corpus, output: model, ["--steps", "1"]).status == 0)
+
+        let own = try Self.quill(["eval", model, "--corpus", corpus, "--json"])
+        #expect(own.status == 0 && !own.error.contains("warning"), "\(own.error)")
+        let ownFigures = try JSONSerialization.jsonObject(with: Data(own.output.utf8)) as? [String: Double] ?? [:]
+        #expect(ownFigures["unknown_share"] == 0, "\(own.output)")
+
+        let foreign = try Self.quill(["eval", model, "--corpus", greek, "--json"])
+        #expect(foreign.status == 0, "\(foreign.error)")
+        let share = try #require((try JSONSerialization.jsonObject(with: Data(foreign.output.utf8)) as? [String: Double])?["unknown_share"])
+        #expect(share > 0.5)
+        #expect(foreign.error.contains("quill: warning: \(Int((share * 100).rounded()))% of the tokens of \(greek) are <unk>"), "\(foreign.error)")
     }
 
     /// A fresh run that fails before its first checkpoint leaves the model already at --output
