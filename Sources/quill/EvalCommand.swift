@@ -62,13 +62,7 @@ struct EvalCommand: ParsableCommand {
                 FileHandle.standardError.write(Data((isTerminal ? "\r\u{1B}[K" + line : line + "\n").utf8))
             }
             if isTerminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-            if let share = figures["unknown_share"], share > 0.1 {
-                let percent = Int((share * 100).rounded())
-                FileHandle.standardError.write(Data("""
-                    quill: warning: \(percent)% of the tokens of \(corpus) are <unk>, outside the model's vocabulary, \
-                    so these figures say little about the text. Was the model trained on text like it?\n
-                    """.utf8))
-            }
+            warnAboutUnknownTokens(figures["unknown_share"], in: corpus, consequence: "these figures say little about the text")
             if json {
                 print(try jsonObject(figures))
             } else {

@@ -78,6 +78,8 @@ struct SentenceTrainingRun {
     /// Reads the corpus (and --valid, or the corpus's last --valid-fraction of sentences).
     private func sentences(tokenizer: any Tokenizer) throws -> Sentences {
         var train = try readSentences(path: training.corpus, tokenizer: tokenizer)
+        warnAboutUnknownTokens(tokenizer.unknownShare(of: train.joined()), in: training.corpus,
+                               consequence: "the model learns little of it")
         let valid: [[Int]]
         if let path = training.valid {
             valid = try readSentences(path: path, tokenizer: tokenizer)

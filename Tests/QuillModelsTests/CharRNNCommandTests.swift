@@ -157,6 +157,14 @@ import TestSupport
         let share = try #require((try JSONSerialization.jsonObject(with: Data(foreign.output.utf8)) as? [String: Double])?["unknown_share"])
         #expect(share > 0.5)
         #expect(foreign.error.contains("quill: warning: \(Int((share * 100).rounded()))% of the tokens of \(greek) are <unk>"), "\(foreign.error)")
+
+        // Training on it with the English vocabulary warns too.
+        let vocabulary = scratch.file("english.json")
+        #expect(try Self.quill(["vocab", "build", "--tokenizer", "char", "--output", vocabulary, corpus]).status == 0)
+        let training = try Self.train(greek, output: scratch.file("greek.safetensors"), ["--steps", "1", "--vocab", vocabulary])
+        #expect(training.status == 0, "\(training.error)")
+        #expect(training.error.contains("of the tokens of \(greek) are <unk>, outside the vocabulary, so the model learns little of it"),
+                "\(training.error)")
     }
 
     /// A fresh run that fails before its first checkpoint leaves the model already at --output
