@@ -38,6 +38,7 @@ extension ByteLevelBPE {
         for path in paths {
             try counter.addFile(path, threads: threads)
         }
+        guard counter.words.count > 0 else { throw TokenizerError.emptyCorpus(paths: paths) }
         return try train(counter: counter, vocabularySize: vocabularySize, specialTokens: specialTokens,
                          minFrequency: minFrequency)
     }

@@ -154,4 +154,15 @@ enum BPEFixture {
             #expect(error.localizedDescription.contains("/nonexistent/tokenizer.json"))
         }
     }
+
+    /// Training on an empty file is refused, as the vocabulary builders refuse it, rather than
+    /// writing a tokenizer with no merges.
+    @Test func emptyCorpusIsRefused() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("quill-empty-\(UUID().uuidString).txt").path
+        #expect(FileManager.default.createFile(atPath: path, contents: Data()))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect(throws: TokenizerError.emptyCorpus(paths: [path])) {
+            try ByteLevelBPE.train(files: [path], vocabularySize: 300)
+        }
+    }
 }
