@@ -55,6 +55,7 @@ public struct ModelFile {
         guard FileManager.default.fileExists(atPath: path) else { throw ModelFileError.missing(path) }
         let (tensors, metadata) = try SafeTensors.read(path)
         guard let kindName = metadata["quill.kind"] else { throw ModelFileError.notAQuillModel(path) }
+        if let format = metadata["quill.format"], format != formatVersion { throw ModelFileError.unknownFormat(path, format) }
         guard let kind = ModelKind(rawValue: kindName) else { throw ModelFileError.unknownKind(path, kindName) }
         guard let configuration = metadata["quill.configuration"], let tokenizer = metadata["quill.tokenizer"] else {
             throw ModelFileError.incomplete(path, missing: metadata["quill.configuration"] == nil ? "configuration" : "tokenizer")
@@ -129,6 +130,7 @@ public enum ModelFileError: LocalizedError, Equatable {
     case wrongKind(String, found: ModelKind, expected: [ModelKind], purpose: String)
     case badConfiguration(String, String)
     case nonFiniteWeights(String, tensor: String)
+    case unknownFormat(String, String)
     case implausibleSize(String, field: String, value: Double, largest: Int)
 
     public var errorDescription: String? {
@@ -147,6 +149,8 @@ public enum ModelFileError: LocalizedError, Equatable {
             "\(path): its configuration says \(field) = \(formatWhole(value)), "
                 + (value < 0 ? "which cannot be negative" : "but no weight in the file is that large (the largest dimension is \(largest))")
                 + ". The file is damaged; load an earlier checkpoint, or re-train."
+        case .unknownFormat(let path, let format):
+            "\(path) is in Quill model format \"\(format)\"; this version of Quill reads format \"\(ModelFile.formatVersion)\". Use the Quill that wrote it, or a newer one."
         case .nonFiniteWeights(let path, let tensor):
             "\(path): tensor \(tensor) holds NaN or infinite values, so the model cannot be used. Load an earlier checkpoint, or re-train."
         case .badConfiguration(let path, let detail):

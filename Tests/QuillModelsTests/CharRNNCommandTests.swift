@@ -247,6 +247,21 @@ import TestSupport
         #expect(run.error.contains(message), "\(run.error)")
     }
 
+    /// A model file from a format this version does not know is refused, not misread.
+    @Test func aNewerFormatIsRefused() throws {
+        let scratch = try ScratchDirectory("quill-charrnn")
+        let corpus = try scratch.write(Self.corpus, to: "corpus.txt")
+        let model = scratch.file("model.safetensors")
+        #expect(try Self.train(corpus, output: model, ["--steps", "1"]).status == 0)
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: model))
+        let range = try #require(bytes.range(of: Data("\"quill.format\":\"1\"".utf8)))
+        bytes.replaceSubrange(range, with: Data("\"quill.format\":\"9\"".utf8))
+        try bytes.write(to: URL(fileURLWithPath: model))
+        let run = try Self.quill(["sample", model, "--seed", "1", "--max-tokens", "5"])
+        #expect(run.status == 65, "\(run.error)")
+        #expect(run.error.contains("is in Quill model format \"9\"; this version of Quill reads format \"1\""), "\(run.error)")
+    }
+
     @Test func resumingAnotherKindOfModelIsAUsageError() throws {
         let scratch = try ScratchDirectory("quill-charrnn")
         let corpus = try scratch.write(Self.corpus, to: "corpus.txt")
