@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import QuillModels
 import QuillTensor
 import QuillTraining
 
@@ -59,6 +60,33 @@ extension TrainingError: ClassifiedError {
         case .emptyCorpus, .corpusTooSmall, .corpusTooShortToEvaluate, .nonFiniteLoss: Exit.dataError
         case .invalidOption, .wrongModelKind: Exit.usage
         case .cannotWrite: Exit.failure
+        }
+    }
+}
+
+extension GPTError: ClassifiedError {
+    var exitCode: ExitCode {
+        switch self {
+        case .emptyPrompt, .beamSearch: Exit.usage
+        default: Exit.dataError
+        }
+    }
+}
+
+extension CharRNNError: ClassifiedError {
+    var exitCode: ExitCode {
+        switch self {
+        case .beamSearch: Exit.usage
+        case .tokenizerMismatch: Exit.dataError
+        }
+    }
+}
+
+extension SentenceModelError: ClassifiedError {
+    var exitCode: ExitCode {
+        switch self {
+        case .emptySentence: Exit.usage
+        case .emptyCorpus, .invalidConfiguration, .tokenizerMismatch: Exit.dataError
         }
     }
 }
