@@ -66,4 +66,13 @@ import Testing
         #expect(session.options.temperature == 0.5)
         #expect(session.handle(":quit") == .quit)
     }
+
+    /// An error from loading prints its message, not the Swift value of the error.
+    @Test func loadErrorsPrintTheirMessage() {
+        var output = ""
+        let session = REPLSession(seed: 1, write: { output += $0 })
+        #expect(session.handle(":load /nonexistent/model.safetensors") == .proceed)
+        #expect(output.contains("error: /nonexistent/model.safetensors: no such model file."), "\(output)")
+        #expect(!output.contains("missing("), "\(output)")
+    }
 }
