@@ -80,9 +80,10 @@ public struct ModelFile {
 
     /// Throws when a whole number in `configuration` is negative, or larger than both the largest
     /// dimension of any weight and the number of weights. Every whole number in a configuration
-    /// is a size (which some weight has as a dimension, or exceeds, as the head count does not) or
-    /// a count of layers or levels (each with weights of its own), so such a value comes from a
-    /// damaged file, and building the model from it would exhaust memory before any shape check.
+    /// is a size that some weight has as a dimension (or is at most one, as the head count is at
+    /// most the width), or a count of layers or levels, each with weights of its own. So such a
+    /// value comes from a damaged file, and building the model from it would exhaust memory
+    /// before any shape check.
     static func checkSizes(of configuration: String, against weights: [String: Tensor], path: String) throws {
         guard let fields = try? JSONSerialization.jsonObject(with: Data(configuration.utf8)) as? [String: Any] else { return }
         let bound = max(weights.count, weights.values.lazy.flatMap(\.shape).max() ?? 0)
