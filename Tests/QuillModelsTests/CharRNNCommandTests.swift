@@ -229,35 +229,33 @@ import TestSupport
         #expect(run.error.contains("tensor \(name) holds NaN or infinite values"), "\(run.error)")
     }
 
-    /// A configuration whose sizes no weight in the file matches is refused before the model is
-    /// built from it (a hidden size of 10¹² would exhaust memory first).
-    @Test(arguments: [("99", "hidden_size = 99, but no weight in the file is that large"), ("-1", "hidden_size = -1, which cannot be negative")])
-    func aConfigurationTooLargeForItsWeightsIsRefused(_ hiddenSize: String, _ message: String) throws {
+    /// What `quill sample` says of a one-step model whose file has `original` replaced by
+    /// `replacement` in its header (same length, so the header stays valid JSON of the same size).
+    static func sampleEditedModel(replacing original: String, with replacement: String) throws -> QuillRun {
         let scratch = try ScratchDirectory("quill-charrnn")
         let corpus = try scratch.write(Self.corpus, to: "corpus.txt")
         let model = scratch.file("model.safetensors")
         #expect(try Self.train(corpus, output: model, ["--steps", "1"]).status == 0)
-        // The configuration is a JSON string inside the header's metadata; same-length edits keep the header valid.
         var bytes = try Data(contentsOf: URL(fileURLWithPath: model))
-        let range = try #require(bytes.range(of: Data("\\\"hidden_size\\\":16".utf8)))
-        bytes.replaceSubrange(range, with: Data("\\\"hidden_size\\\":\(hiddenSize)".utf8))
+        let range = try #require(bytes.range(of: Data(original.utf8)))
+        bytes.replaceSubrange(range, with: Data(replacement.utf8))
         try bytes.write(to: URL(fileURLWithPath: model))
-        let run = try Self.quill(["sample", model, "--seed", "1", "--max-tokens", "5"])
+        return try Self.quill(["sample", model, "--seed", "1", "--max-tokens", "5"])
+    }
+
+    /// A configuration whose sizes no weight in the file matches is refused before the model is
+    /// built from it (a hidden size of 10¹² would exhaust memory first).
+    @Test(arguments: [("99", "hidden_size = 99, but no weight in the file is that large"), ("-1", "hidden_size = -1, which cannot be negative")])
+    func aConfigurationTooLargeForItsWeightsIsRefused(_ hiddenSize: String, _ message: String) throws {
+        // The configuration is a JSON string inside the header's metadata, so its quotes are escaped.
+        let run = try Self.sampleEditedModel(replacing: "\\\"hidden_size\\\":16", with: "\\\"hidden_size\\\":\(hiddenSize)")
         #expect(run.status == 65, "\(run.error)")
         #expect(run.error.contains(message), "\(run.error)")
     }
 
     /// A model file from a format this version does not know is refused, not misread.
     @Test func aNewerFormatIsRefused() throws {
-        let scratch = try ScratchDirectory("quill-charrnn")
-        let corpus = try scratch.write(Self.corpus, to: "corpus.txt")
-        let model = scratch.file("model.safetensors")
-        #expect(try Self.train(corpus, output: model, ["--steps", "1"]).status == 0)
-        var bytes = try Data(contentsOf: URL(fileURLWithPath: model))
-        let range = try #require(bytes.range(of: Data("\"quill.format\":\"1\"".utf8)))
-        bytes.replaceSubrange(range, with: Data("\"quill.format\":\"9\"".utf8))
-        try bytes.write(to: URL(fileURLWithPath: model))
-        let run = try Self.quill(["sample", model, "--seed", "1", "--max-tokens", "5"])
+        let run = try Self.sampleEditedModel(replacing: "\"quill.format\":\"1\"", with: "\"quill.format\":\"9\"")
         #expect(run.status == 65, "\(run.error)")
         #expect(run.error.contains("is in Quill model format \"9\"; this version of Quill reads format \"1\""), "\(run.error)")
     }
