@@ -41,7 +41,7 @@ extension GPTTextModel: CorpusEvaluating {
         let tokens = Double(windows * length)
         let nats = total / tokens
         var figures = ["nats_per_token": nats, "bits_per_token": nats / log(2), "perplexity": exp(nats), "tokens": tokens]
-        figures["unknown_share"] = tokenizer.unknownShare(of: ids.lazy.map(Int.init))
+        figures["unknown_share"] = tokenizer.unknownShare(of: ids)
         if Self.isPoetryCorpus(text) {
             let count = options.samples ?? 100, temperature = options.temperature ?? 0.8
             figures["poems"] = Double(count)

@@ -57,7 +57,7 @@ extension Tokenizer {
 
     /// The share of `ids` that are `<unk>`, text the vocabulary does not cover; nil without ids
     /// or for a tokenizer without `<unk>` (byte-level BPE covers every text).
-    public func unknownShare(of ids: some Collection<Int>) -> Double? {
+    public func unknownShare<Ids: Collection>(of ids: Ids) -> Double? where Ids.Element: BinaryInteger {
         guard let unknown = specialTokens[Vocabulary.unknownToken], !ids.isEmpty else { return nil }
         return Double(ids.lazy.filter { $0 == unknown }.count) / Double(ids.count)
     }

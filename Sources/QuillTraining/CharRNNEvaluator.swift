@@ -39,7 +39,7 @@ public final class CharRNNEvaluator: CorpusEvaluating {
         var figures: [String: Double] = [
             "nats_per_token": nats, "bits_per_token": bits, "nats_per_char": nats, "bits_per_char": bits,
             "perplexity": exp(nats), "tokens": Double(streams.evaluatedTokenCount)]
-        figures["unknown_share"] = tokenizer.unknownShare(of: tokens.lazy.map(Int.init))
+        figures["unknown_share"] = tokenizer.unknownShare(of: tokens)
         return figures
     }
 

@@ -27,13 +27,13 @@ public final class MetricsLog {
     public init(url: URL, fresh: Bool) throws {
         self.url = url
         let manager = FileManager.default
-        let target = fresh ? URL(fileURLWithPath: url.path + ".new") : url
+        stagingURL = fresh ? URL(fileURLWithPath: url.path + ".new") : nil
+        let target = stagingURL ?? url
         if fresh || !manager.fileExists(atPath: url.path) {
             guard manager.createFile(atPath: target.path, contents: nil) else {
                 throw TrainingError.cannotWrite(url.path)
             }
         }
-        stagingURL = fresh ? target : nil
         handle = try FileHandle(forWritingTo: target)
         try handle.seekToEnd()
     }

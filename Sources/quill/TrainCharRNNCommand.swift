@@ -109,7 +109,7 @@ struct TrainCharRNNCommand: ParsableCommand {
                 task = try CharRNNTrainingTask.start(configuration: configuration, options: options, data: data,
                                                      corpus: training.corpus, seed: training.seed)
                 FileHandle.standardError.write(Data(describe(task, data: data).utf8))
-                warnAboutUnknownTokens(data.tokenizer.unknownShare(of: data.training.lazy.map(Int.init)), in: training.corpus,
+                warnAboutUnknownTokens(data.tokenizer.unknownShare(of: data.training), in: training.corpus,
                                        consequence: "the model learns little of it")
             }
             let limits = TrainingLimits(steps: stepLimit(stepsPerEpoch: task.stepsPerEpoch), timeBudget: training.timeBudget,

@@ -107,7 +107,7 @@ struct TrainGPTCommand: ParsableCommand {
                                            trainTokens: corpus.train, validTokens: corpus.valid,
                                            options: options(corpus: corpus), seed: training.seed)
             }
-            warnAboutUnknownTokens(corpus.tokenizer.unknownShare(of: corpus.train.lazy.map(Int.init)), in: training.corpus,
+            warnAboutUnknownTokens(corpus.tokenizer.unknownShare(of: corpus.train), in: training.corpus,
                                    consequence: "the model learns little of it")
             let steps = stepLimit(corpus: corpus, batchSize: task.options.batchSize)
             let config = task.model.configuration

@@ -73,11 +73,11 @@ struct TrainingOptions: ParsableArguments {
             throw ValidationError("--dropout must be in [0, 1), got \(dropout).")
         }
         if let gradClip, gradClip < 0 { throw ValidationError("--grad-clip must be 0 or more, got \(gradClip).") }
-        let inputs = [("--corpus", corpus)] + [("--valid", valid), ("--vocab", vocab)].compactMap { flag, path in path.map { (flag, $0) } }
-        let files = RunFiles(output: output)
-        for written in [files.best, files.last, files.metrics.path] {
-            try checkOutput(written, inputs: inputs.map { (flag: $0.0, path: $0.1) })
+        let inputs = [("--corpus", corpus), ("--valid", valid), ("--vocab", vocab)].compactMap { flag, path in
+            path.map { (flag: flag, path: $0) }
         }
+        let files = RunFiles(output: output)
+        for written in [files.best, files.last, files.metrics.path] { try checkOutput(written, inputs: inputs) }
     }
 
     /// The time budget in seconds, if any.
