@@ -107,13 +107,20 @@ public final class SentenceLM: SentenceModel, TextGenerator, CorpusEvaluating {
     }
 }
 
+/// The ids of one sentence without control specials, or nil when nothing is left or the line
+/// is blank: a line of spaces and tabs is no sentence, though a lossless word tokenizer encodes it.
+func sentenceTokenIDs(_ line: String, tokenizer: any Tokenizer) -> [Int]? {
+    guard line.contains(where: { !$0.isWhitespace }) else { return nil }
+    let ids = tokenizer.encode(line).filter { !Vocabulary.isSpecial($0) || $0 == Vocabulary.unknownID }
+    return ids.isEmpty ? nil : ids
+}
+
 /// The sentences of a sentence-per-line file as ids without specials; blank lines are skipped.
 public func readSentences(path: String, tokenizer: any Tokenizer) throws -> [[Int]] {
     let reader = try TextLineReader(path: path)
     var sentences: [[Int]] = []
     while let line = try reader.nextLine() {
-        let ids = tokenizer.encode(line).filter { !Vocabulary.isSpecial($0) || $0 == Vocabulary.unknownID }
-        if !ids.isEmpty { sentences.append(ids) }
+        if let ids = sentenceTokenIDs(line, tokenizer: tokenizer) { sentences.append(ids) }
     }
     guard !sentences.isEmpty else { throw SentenceModelError.emptyCorpus(path) }
     return sentences

@@ -126,7 +126,7 @@ public enum SentenceModelError: Error, Equatable, LocalizedError {
         case .emptySentence(let text):
             "\"\(text)\" has no tokens to encode. Pass a sentence with at least one word."
         case .emptyCorpus(let path):
-            "\(path) has no sentences (one per line). Pass a sentence-per-line text file."
+            "\(path) has no sentences: every line is empty or blank. Pass a sentence-per-line text file."
         case .invalidConfiguration(let origin, let problem):
             "\(origin): the sentence model configuration is invalid (\(problem)). Fix the sizes and try again."
         case .tokenizerMismatch(let origin, let tokenizerSize, let vocabularySize):

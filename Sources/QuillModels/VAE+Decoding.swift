@@ -149,8 +149,7 @@ extension SentenceDecoder {
 extension LatentSentenceModel {
     /// The ids of `text` without control specials; throws when nothing is left.
     public func sentenceIDs(_ text: String) throws -> [Int] {
-        let ids = tokenizer.encode(text).filter { !Vocabulary.isSpecial($0) || $0 == Vocabulary.unknownID }
-        guard !ids.isEmpty else { throw SentenceModelError.emptySentence(text) }
+        guard let ids = sentenceTokenIDs(text, tokenizer: tokenizer) else { throw SentenceModelError.emptySentence(text) }
         return ids
     }
 

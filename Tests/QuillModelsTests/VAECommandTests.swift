@@ -80,6 +80,11 @@ import TestSupport
         #expect(noEncoder.status == 64 && noEncoder.error.contains("--aggressive-encoder"))
         let wrongKind = try Self.quill(["interpolate", model, "the cat", "a dog"])
         #expect(wrongKind.status == 64 && wrongKind.error.contains("vae"))
+        // The word tokenizer encodes spaces too, but a blank line is no sentence.
+        let blank = directory.appendingPathComponent("blank.txt").path
+        try " \n\t\n   \n".write(toFile: blank, atomically: true, encoding: .utf8)
+        let blankRun = try Self.quill(["train", "lm", "--corpus", blank, "--output", directory.appendingPathComponent("blank.safetensors").path])
+        #expect(blankRun.status == 65 && blankRun.error.contains("has no sentences"), "\(blankRun.error)")
     }
 
     /// With aggressive training, the phase's state (the last epoch's MI) resumes too: 3 batches
