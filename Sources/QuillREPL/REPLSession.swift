@@ -101,6 +101,11 @@ public final class REPLSession {
                 write(formatPosition(point.position) + "  " + point.sentence + "\n")
             }
         case .set(let setting):
+            if case .decode("beam") = setting, let model = models.indices.contains(current) ? models[current] : nil,
+               [.charRNN, .gpt].contains(model.kind) {
+                throw REPLError.unsupported("the current model (\(model.kind.rawValue)) has no beam search; "
+                                            + "beam is for vae, hvae and lm models. Use :set decode greedy or sample.")
+            }
             apply(setting)
             write("ok\n")
         case .seed(let seed):

@@ -16,6 +16,7 @@ import TestSupport
             :info
             :bogus
             :use 2
+            :set decode beam
             :set max-tokens 30
             and the
 
@@ -26,6 +27,8 @@ import TestSupport
         #expect(run.output.contains("vae"))
         #expect(run.output.contains("temperature 0.5"))
         #expect(run.output.contains("error: unknown command :bogus"))
+        // Refused when set, not at the next line: a char-rnn cannot beam-search.
+        #expect(run.output.contains("error: the current model (char-rnn) has no beam search"), "\(run.output)")
         let interpolation = run.output.split(separator: "\n").filter { $0.hasPrefix("0.") || $0.hasPrefix("1.0") }
         // 4 steps: 5 points, both endpoints included.
         #expect(interpolation.count == 5, "\(run.output)")
