@@ -46,7 +46,9 @@ public enum TokenizerError: Error, Equatable, LocalizedError {
             "\(path): cannot be written (\(reason)). Check that its directory exists and is writable."
         case .invalidUTF8(let path, let offset):
             "\(path): invalid UTF-8 at byte offset \(offset). Convert the file to UTF-8 (for example "
-                + "`iconv -f latin1 -t utf-8`), or pass --replace-invalid-utf8 to read bad bytes as U+FFFD."
+                + "`iconv -f latin1 -t utf-8`, or `iconv -c -f utf-8 -t utf-8` to drop the bad bytes); "
+                + "`vocab build`, `tokenize`, `segment` and `train char-rnn` can instead read them as U+FFFD "
+                + "with --replace-invalid-utf8."
         case .binaryFile(let path, let offset):
             "\(path): NUL byte at byte offset \(offset), so this looks like a binary file, not text. Pass a UTF-8 text file."
         case .lineTooLong(let path, let offset, let limit):

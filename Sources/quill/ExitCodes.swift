@@ -50,7 +50,13 @@ extension ModelFileError: ClassifiedError {
 }
 
 extension CheckpointError: ClassifiedError {
-    var exitCode: ExitCode { Exit.dataError }
+    var exitCode: ExitCode {
+        switch self {
+        case .fileNotFound, .unreadable: Exit.noInput
+        case .writeFailed: Exit.failure
+        default: Exit.dataError
+        }
+    }
 }
 
 extension TrainingError: ClassifiedError {

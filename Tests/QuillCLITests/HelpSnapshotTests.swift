@@ -38,6 +38,10 @@ import TestSupport
         #expect(sample.status == 66)
         #expect(sample.error.split(separator: "\n").count == 1, "\(sample.error)")
         #expect(sample.error.contains("no such model file"))
+        // A directory is an input that cannot be read (66), not bad data (65).
+        let directory = try runQuill(["info", FileManager.default.temporaryDirectory.path])
+        #expect(directory.status == 66, "\(directory.error)")
+        #expect(directory.error.contains("not a regular file"))
         let temperature = try runQuill(["sample", "/nonexistent/model.safetensors", "--temperature", "0"])
         #expect(temperature.status == 64)
         #expect(temperature.error.contains("--temperature must be greater than 0"))
