@@ -17,12 +17,18 @@ public final class TensorStorage {
     /// The elements allocated: the pool's size class of the first request.
     let capacity: Int
 
+    /// What happens when the system has no memory for a storage, given the bytes asked for:
+    /// by default a fatal error; the `quill` command prints one line and exits instead.
+    nonisolated(unsafe) public static var outOfMemory: (_ bytes: Int) -> Never = { bytes in
+        fatalError("Out of memory allocating a tensor of \(bytes) bytes.")
+    }
+
     /// Allocates `capacity` uninitialized floats from the system, 64-byte aligned (AVX-512 loads, BLAS).
     fileprivate init(capacity: Int) {
         var raw: UnsafeMutableRawPointer?
-        let bytes = max(capacity, 1) * MemoryLayout<Float>.stride
-        guard posix_memalign(&raw, 64, bytes) == 0, let raw else {
-            fatalError("Out of memory allocating a tensor of \(capacity) floats (\(bytes) bytes).")
+        let (bytes, overflow) = max(capacity, 1).multipliedReportingOverflow(by: MemoryLayout<Float>.stride)
+        guard !overflow, posix_memalign(&raw, 64, bytes) == 0, let raw else {
+            Self.outOfMemory(overflow ? .max : bytes)
         }
         self.pointer = raw.bindMemory(to: Float.self, capacity: max(capacity, 1))
         self.capacity = capacity

@@ -1,4 +1,10 @@
 import ArgumentParser
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import QuillTensor
+import QuillTraining
 
 @main
 struct Quill: ParsableCommand {
@@ -14,4 +20,15 @@ struct Quill: ParsableCommand {
             TrainCommand.self, EvalCommand.self, SampleCommand.self, ReconstructCommand.self,
             InterpolateCommand.self, ReplCommand.self, InfoCommand.self, ReportCommand.self,
         ])
+
+    /// Runs the command line; a tensor the system has no memory for (sizes too large for this
+    /// machine) ends the run with one line and exit code 1, not a crash.
+    static func main() {
+        TensorStorage.outOfMemory = { bytes in
+            let size = bytes == .max ? "more bytes than a 64-bit size can count" : "\(format(Double(bytes) / 1e9, 1)) GB"
+            FileHandle.standardError.write(Data("quill: out of memory: a tensor needs \(size). Lower the model's sizes or --batch-size.\n".utf8))
+            Glibc.exit(1)
+        }
+        main(nil)
+    }
 }

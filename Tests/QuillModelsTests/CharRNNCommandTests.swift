@@ -82,7 +82,7 @@ import TestSupport
         process.executableURL = quillExecutable
         process.arguments = ["train", "char-rnn", "--corpus", corpus, "--output", scratch.file("model.safetensors"),
                              "--steps", "1000000", "--eval-interval", "1000000"] + Self.tinySizes
-        FileManager.default.createFile(atPath: scratch.file("stderr.txt"), contents: nil)
+        _ = FileManager.default.createFile(atPath: scratch.file("stderr.txt"), contents: nil)
         process.standardError = FileHandle(forWritingAtPath: scratch.file("stderr.txt"))
         process.standardOutput = FileHandle.nullDevice
         try process.run()
@@ -207,6 +207,17 @@ import TestSupport
         #expect(run.status == 64, "\(run.error)")
         #expect(run.error.contains(message), "\(run.error)")
         #expect(try String(contentsOfFile: corpus, encoding: .utf8) == Self.corpus)
+    }
+
+    /// Sizes too large for the machine's memory end the run with one line, not a crash.
+    @Test func sizesBeyondMemoryEndWithAMessage() throws {
+        let scratch = try ScratchDirectory("quill-charrnn")
+        let corpus = try scratch.write(Self.corpus, to: "corpus.txt")
+        let run = try Self.quill(["train", "char-rnn", "--corpus", corpus, "--steps", "2", "--hidden-size", "100000000",
+                                  "--output", scratch.file("model.safetensors")])
+        #expect(run.status == 1, "\(run.error)")
+        #expect(run.error.hasPrefix("quill: out of memory: a tensor needs") && run.error.split(separator: "\n").count == 1,
+                "\(run.error)")
     }
 
     /// A model file whose weights hold a NaN is refused with the tensor named, not sampled from.
