@@ -10,13 +10,13 @@ extension HierarchicalVAE {
     /// `encoder.*` and the bottom-up `ladder.up.*` and `ladder.estimate.*`; the learned
     /// conditional priors belong to the generative model.
     public var inferenceParameters: [Tensor] {
-        encoder.namedParameters().map(\.tensor) + (up + estimate).flatMap(\.parameters)
+        encoder.namedParameters().map(\.tensor) + (up + estimate).flatMap(\.parameters) + (topNorm.map { [$0.shift] } ?? [])
     }
 
     /// The bottom-up estimates [B, Z] per level, without recording or dropout.
     public func encode(_ batch: SentenceBatch) -> [DiagonalGaussian] {
         var unused = RandomGenerator(seed: 0)
-        return withoutGradients { bottomUp(batch, dropout: false, generator: &unused) }
+        return withoutGradients { bottomUp(batch, training: false, generator: &unused) }
     }
 
     /// `count` top-down draws per sentence, with log q(z | x) = Σₗ log q(zₗ | zₗ₊₁, x),

@@ -28,6 +28,9 @@ public final class HierarchicalVAE: LatentSentenceModel {
     /// `ladder.prior_hidden.{l}` and `ladder.prior.{l}` for every level but the top:
     /// zₗ₊₁ → tanh(Linear) → [μₚ; log σₚ²] of p(zₗ | zₗ₊₁).
     let priorHidden: [Linear], prior: [Linear]
+    /// `ladder.top_bn.*`: the batch normalization of the top level's means, when the
+    /// configuration has one (the lower levels' KL is from learned priors, which it cannot bound).
+    let topNorm: MeanBatchNorm?
     let decoder: SentenceDecoder
     /// Whether dropout is active.
     public private(set) var isTraining = true
@@ -50,6 +53,7 @@ public final class HierarchicalVAE: LatentSentenceModel {
             }
         }
         (self.up, self.estimate, self.priorHidden, self.prior) = (up, estimate, priorHidden, prior)
+        topNorm = c.makePosteriorBatchNorm(size: z)
         decoder = SentenceDecoder(configuration: c, latentSize: c.decoderLatentSize, embedding: embedding, tokenizer: tokenizer,
                                   generator: &generator)
     }
@@ -65,7 +69,7 @@ public final class HierarchicalVAE: LatentSentenceModel {
                 result += prefixed("ladder.prior.\(level)", prior[level].namedParameters())
             }
         }
-        return result + decoder.namedParameters()
+        return result + prefixed("ladder.top_bn", topNorm?.namedParameters() ?? []) + decoder.namedParameters()
     }
 
     /// Switches dropout on (training) or off (evaluation and generation).
@@ -75,14 +79,19 @@ public final class HierarchicalVAE: LatentSentenceModel {
         decoder.setTraining(training)
     }
 
-    /// The bottom-up estimates, one [B, Z] per level, bottom first, on the tape.
-    func bottomUp(_ batch: SentenceBatch, dropout: Bool, generator: inout RandomGenerator) -> [DiagonalGaussian] {
+    /// The bottom-up estimates, one [B, Z] per level, bottom first, on the tape; `training`
+    /// (when the model is training too) applies dropout and the top level's batch statistics.
+    func bottomUp(_ batch: SentenceBatch, training: Bool, generator: inout RandomGenerator) -> [DiagonalGaussian] {
+        let training = training && isTraining
         let embedded = Tensor.embedding(embedding, indices: batch.targets)
-            .dropout(probability: configuration.dropout, isTraining: dropout && isTraining, using: &generator)
+            .dropout(probability: configuration.dropout, isTraining: training, using: &generator)
         var d = encoder(embedded, lengths: batch.lengths)
+        let top = configuration.levels - 1
         return (0..<configuration.levels).map { level in
             d = up[level](d).tanh()
-            return DiagonalGaussian(splitting: estimate[level](d))
+            let estimate = DiagonalGaussian(splitting: estimate[level](d))
+            guard level == top, let topNorm else { return estimate }
+            return DiagonalGaussian(mean: topNorm(estimate.mean, training: training), logVariance: estimate.logVariance)
         }
     }
 
@@ -117,7 +126,7 @@ public final class HierarchicalVAE: LatentSentenceModel {
     /// (bottom first), so tests can fix every random choice.
     public func lossTerms(for batch: SentenceBatch, decoderInput: IndexTensor, noise: [Tensor],
                           generator: inout RandomGenerator) -> SentenceLossTerms {
-        let pass = topDown(bottomUp(batch, dropout: true, generator: &generator)) { noise[$0] }
+        let pass = topDown(bottomUp(batch, training: true, generator: &generator)) { noise[$0] }
         let embedded = Tensor.embedding(embedding, indices: decoderInput)
             .dropout(probability: configuration.dropout, isTraining: isTraining, using: &generator)
         let reconstruction = decoder.reconstructionLoss(embedded, latent: decoderLatent(pass.map(\.latent)), batch: batch,

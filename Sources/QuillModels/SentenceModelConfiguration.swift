@@ -1,3 +1,4 @@
+import QuillNN
 import QuillTensor
 
 /// The sizes and choices of a sentence model: the VAE, the hierarchical VAE and the LSTM LM
@@ -47,18 +48,22 @@ public struct SentenceModelConfiguration: Codable, Equatable, Sendable {
     /// Whether the output layer reuses the embedding as its weight (`--tie-embeddings`; Press &
     /// Wolf 2017), which needs `embeddingSize == hiddenSize`.
     public var tiesEmbeddings: Bool
+    /// γ of the batch normalization of the posterior means (of the top level for the HVAE), or
+    /// nil for none (`--posterior-batch-norm`; BN-VAE, Zhu et al. 2020).
+    public var posteriorBatchNorm: Float?
 
     enum CodingKeys: String, CodingKey {
         case cell, vocabularySize = "vocab_size", embeddingSize = "embedding_size", hiddenSize = "hidden_size"
         case latentSize = "latent_size", levels, isBidirectional = "bidirectional", conditioning
         case decoderLatents = "decoder_latents", dropout, tiesEmbeddings = "tie_embeddings"
+        case posteriorBatchNorm = "posterior_batch_norm"
     }
 
     /// Creates a configuration; the defaults are texar's PTB VAE sizes (hidden 256, z 32).
     public init(cell: Cell = .lstm, vocabularySize: Int, embeddingSize: Int = 256, hiddenSize: Int = 256,
                 latentSize: Int = 32, levels: Int = 1, isBidirectional: Bool = false,
                 conditioning: Conditioning = .initialState, decoderLatents: DecoderLatents = .lowest,
-                dropout: Float = 0, tiesEmbeddings: Bool = false) {
+                dropout: Float = 0, tiesEmbeddings: Bool = false, posteriorBatchNorm: Float? = nil) {
         self.cell = cell
         self.vocabularySize = vocabularySize
         self.embeddingSize = embeddingSize
@@ -70,6 +75,7 @@ public struct SentenceModelConfiguration: Codable, Equatable, Sendable {
         self.decoderLatents = decoderLatents
         self.dropout = dropout
         self.tiesEmbeddings = tiesEmbeddings
+        self.posteriorBatchNorm = posteriorBatchNorm
     }
 
 
@@ -79,6 +85,11 @@ public struct SentenceModelConfiguration: Codable, Equatable, Sendable {
         let shape = [vocabularySize, embeddingSize]
         return tiesEmbeddings ? Tensor.uniform(shape, low: -0.1, high: 0.1, using: &generator, requiresGrad: true)
             : Tensor.normal(shape, using: &generator, requiresGrad: true)
+    }
+
+    /// The batch normalization of `size` posterior means the configuration asks for, if any.
+    func makePosteriorBatchNorm(size: Int) -> MeanBatchNorm? {
+        posteriorBatchNorm.map { MeanBatchNorm(size: size, scale: $0) }
     }
 
     /// The width of the latent vector the decoder reads: 0 for the LM.
@@ -98,9 +109,13 @@ public struct SentenceModelConfiguration: Codable, Equatable, Sendable {
         if tiesEmbeddings && embeddingSize != hiddenSize {
             return "--tie-embeddings needs --embedding-size equal to --hidden-size, got \(embeddingSize) and \(hiddenSize)"
         }
+        if let gamma = posteriorBatchNorm, !(gamma > 0 && gamma.isFinite) {
+            return "--posterior-batch-norm must be a positive number, got \(gamma)"
+        }
         switch kind {
         case .lm:
             if levels != 0 { return "an LM has no latent levels" }
+            if posteriorBatchNorm != nil { return "an LM has no posterior to normalize" }
         case .vae:
             if levels != 1 { return "a flat VAE has exactly one latent level" }
             if latentSize < 1 { return "--latent-size must be positive" }

@@ -21,6 +21,8 @@ public final class SentenceVAE: LatentSentenceModel {
     let encoder: SentenceEncoder
     /// `posterior.*`: the encoder's summary → [μ; log σ²] [B, 2Z].
     let posterior: Linear
+    /// `posterior_bn.*`: the batch normalization of the means, when the configuration has one.
+    let posteriorNorm: MeanBatchNorm?
     let decoder: SentenceDecoder
     /// Whether dropout is active.
     public private(set) var isTraining = true
@@ -34,6 +36,7 @@ public final class SentenceVAE: LatentSentenceModel {
         encoder = SentenceEncoder(configuration: configuration, generator: &generator)
         posterior = Linear(inputSize: configuration.encoderFeatureSize, outputSize: 2 * configuration.latentSize,
                            generator: &generator)
+        posteriorNorm = configuration.makePosteriorBatchNorm(size: configuration.latentSize)
         decoder = SentenceDecoder(configuration: configuration, latentSize: configuration.latentSize, embedding: embedding,
                                   tokenizer: tokenizer, generator: &generator)
     }
@@ -41,7 +44,8 @@ public final class SentenceVAE: LatentSentenceModel {
     /// Every parameter under the peer's names.
     public func namedParameters() -> [(name: String, tensor: Tensor)] {
         [("embedding.weight", embedding)] + encoder.namedParameters()
-            + prefixed("posterior", posterior.namedParameters()) + decoder.namedParameters()
+            + prefixed("posterior", posterior.namedParameters())
+            + prefixed("posterior_bn", posteriorNorm?.namedParameters() ?? []) + decoder.namedParameters()
     }
 
     /// Switches dropout on (training) or off (evaluation and generation).
@@ -60,7 +64,13 @@ public final class SentenceVAE: LatentSentenceModel {
     /// The posterior q(z | x) [B, Z] of each sentence of `batch`, on the tape.
     public func posterior(for batch: SentenceBatch, generator: inout RandomGenerator) -> DiagonalGaussian {
         let summary = encoder(embed(batch.targets, generator: &generator), lengths: batch.lengths)
-        return DiagonalGaussian(splitting: posterior(summary))
+        return normalized(DiagonalGaussian(splitting: posterior(summary)), training: isTraining)
+    }
+
+    /// `q` with its means batch-normalized, when the configuration asks for it.
+    func normalized(_ q: DiagonalGaussian, training: Bool) -> DiagonalGaussian {
+        guard let posteriorNorm else { return q }
+        return DiagonalGaussian(mean: posteriorNorm(q.mean, training: training), logVariance: q.logVariance)
     }
 
     /// The loss terms of `batch` for a given decoder input [B, T] (word dropout already applied)
@@ -90,13 +100,15 @@ public final class SentenceVAE: LatentSentenceModel {
     public var latentSizes: [Int] { [configuration.latentSize] }
 
     /// `encoder.*` and `posterior.*`.
-    public var inferenceParameters: [Tensor] { (encoder.namedParameters() + posterior.namedParameters()).map(\.tensor) }
+    public var inferenceParameters: [Tensor] {
+        (encoder.namedParameters() + posterior.namedParameters()).map(\.tensor) + (posteriorNorm.map { [$0.shift] } ?? [])
+    }
 
     /// The posterior [B, Z] without recording or dropout.
     public func encode(_ batch: SentenceBatch) -> [DiagonalGaussian] {
         withoutGradients {
             let summary = encoder(Tensor.embedding(embedding, indices: batch.targets), lengths: batch.lengths)
-            return [DiagonalGaussian(splitting: posterior(summary))]
+            return [normalized(DiagonalGaussian(splitting: posterior(summary)), training: false)]
         }
     }
 

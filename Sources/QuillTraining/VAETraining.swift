@@ -66,7 +66,9 @@ public final class SentenceTrainingTask: TrainingTask {
                 throw TrainingError.invalidOption("--aggressive-encoder trains a VAE's encoder; the \(model.kind.rawValue) has none. Drop it.")
             }
             let inference = Set(latent.inferenceParameters.map(ObjectIdentifier.init))
-            parameterSplit = (latent.inferenceParameters, model.parameters.filter { !inference.contains(ObjectIdentifier($0)) })
+            // Running statistics are saved with the parameters but never trained: in neither list.
+            parameterSplit = (latent.inferenceParameters,
+                              model.parameters.filter { $0.requiresGrad && !inference.contains(ObjectIdentifier($0)) })
         } else {
             parameterSplit = nil
         }

@@ -51,6 +51,9 @@ struct SentenceModelOptions: ParsableArguments {
     @Option(help: "The weight of the KL term once annealed (a β-VAE); vae and hvae only.")
     var beta: Float = 1
 
+    @Option(help: "Batch-normalize the posterior means (the top level's for hvae) to this fixed scale γ, as BN-VAE (Zhu et al. 2020): each dimension's KL then averages at least γ²/2, so none collapses; vae and hvae only.")
+    var posteriorBatchNorm: Float?
+
     @Flag(help: "He et al.'s aggressive training: train the encoder alone before each update until the validation mutual information stops rising; vae and hvae only.")
     var aggressiveEncoder = false
 
@@ -73,7 +76,7 @@ struct SentenceModelOptions: ParsableArguments {
     var minLearningRate: Float?
 
     func validate() throws {
-        try requireFinite(["--word-dropout": Double(wordDropout), "--free-bits": Double(freeBits), "--beta": Double(beta),
+        try requireFinite(["--word-dropout": Double(wordDropout), "--free-bits": Double(freeBits), "--beta": Double(beta), "--posterior-batch-norm": posteriorBatchNorm.map(Double.init),
                            "--kl-start": klStart, "--kl-cycle-ratio": klCycleRatio,
                            "--min-learning-rate": minLearningRate.map(Double.init)])
         for (flag, value) in [("--embedding-size", embeddingSize), ("--hidden-size", hiddenSize), ("--latent-size", latentSize),
@@ -85,6 +88,7 @@ struct SentenceModelOptions: ParsableArguments {
         if !(wordDropout >= 0 && wordDropout <= 1) { throw ValidationError("--word-dropout must be in [0, 1], got \(wordDropout).") }
         if !(freeBits >= 0) { throw ValidationError("--free-bits must be 0 or more, got \(freeBits).") }
         if !(beta >= 0) { throw ValidationError("--beta must be 0 or more, got \(beta).") }
+        if let gamma = posteriorBatchNorm, !(gamma > 0) { throw ValidationError("--posterior-batch-norm must be positive, got \(gamma).") }
         if !(klStart >= 0 && klStart <= 1) { throw ValidationError("--kl-start must be in [0, 1], got \(klStart).") }
         if !(klCycleRatio > 0 && klCycleRatio <= 1) { throw ValidationError("--kl-cycle-ratio must be in (0, 1], got \(klCycleRatio).") }
         if tokenizer == .bpe { throw ValidationError("--tokenizer bpe needs merges; build one with `quill vocab build --tokenizer bpe` and pass --vocab.") }
@@ -96,7 +100,7 @@ struct SentenceModelOptions: ParsableArguments {
     func checkNoLatentOptions() throws {
         let changed = [("--latent-size", latentSize != 32), ("--bidirectional", bidirectional),
                        ("--conditioning", conditioning != .initialState), ("--kl-anneal", klAnneal != .linear),
-                       ("--free-bits", freeBits != 0), ("--beta", beta != 1), ("--valid-samples", validSamples != 1),
+                       ("--free-bits", freeBits != 0), ("--posterior-batch-norm", posteriorBatchNorm != nil), ("--beta", beta != 1), ("--valid-samples", validSamples != 1),
                        ("--aggressive-encoder", aggressiveEncoder)]
         if let (flag, _) = changed.first(where: { $0.1 }) {
             throw ValidationError("\(flag) applies to vae and hvae; the lm baseline has no latent. Drop it.")

@@ -35,7 +35,8 @@ struct SentenceTrainingRun {
                     cell: model.cell, vocabularySize: data.tokenizer.vocabularySize, embeddingSize: model.embeddingSize,
                     hiddenSize: model.hiddenSize, latentSize: levels > 0 ? model.latentSize : 0, levels: levels,
                     isBidirectional: model.bidirectional, conditioning: model.conditioning, decoderLatents: decoderLatents,
-                    dropout: training.dropout ?? 0, tiesEmbeddings: model.tieEmbeddings)
+                    dropout: training.dropout ?? 0, tiesEmbeddings: model.tieEmbeddings,
+                    posteriorBatchNorm: levels > 0 ? model.posteriorBatchNorm : nil)
                 if let problem = configuration.problem(for: kind) { throw ValidationError(problem) }
                 var generator = RandomGenerator(seed: training.seed)
                 let sentenceModel: any SentenceModel = switch kind {

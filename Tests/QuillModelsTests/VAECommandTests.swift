@@ -76,6 +76,8 @@ import TestSupport
         #expect(evaluation.output.contains("\"perplexity\"") && evaluation.output.contains("\"tokens\": 42"))
         let refused = try Self.quill(["train", "lm", "--corpus", corpus, "--output", model, "--latent-size", "8"])
         #expect(refused.status == 64)
+        let noPosterior = try Self.quill(["train", "lm", "--corpus", corpus, "--output", model, "--posterior-batch-norm", "0.5"])
+        #expect(noPosterior.status == 64 && noPosterior.error.contains("--posterior-batch-norm"))
         let noEncoder = try Self.quill(["train", "lm", "--corpus", corpus, "--output", model, "--aggressive-encoder"])
         #expect(noEncoder.status == 64 && noEncoder.error.contains("--aggressive-encoder"))
         let wrongKind = try Self.quill(["interpolate", model, "the cat", "a dog"])

@@ -57,6 +57,36 @@ import Testing
         #expect(figures["val_loss"]! < 5)
     }
 
+    /// BN-VAE: training moves the running statistics, a checkpoint keeps them and γ, and the
+    /// reloaded model encodes exactly as the trained one does in evaluation.
+    @Test(arguments: [ModelKind.vae, .hvae])
+    func posteriorBatchNormIsTrainedSavedAndRestored(kind: ModelKind) throws {
+        var configuration = SentenceModelConfiguration(cell: .lstm, vocabularySize: 13, embeddingSize: 12, hiddenSize: 24,
+                                                       latentSize: 4, levels: kind == .vae ? 1 : 2)
+        configuration.posteriorBatchNorm = 0.6
+        let model = VAETestSupport.model(kind, configuration, seed: 11)
+        var options = SentenceTrainingOptions()
+        options.batchSize = 4
+        let task = try SentenceTrainingTask(model: model, train: Self.sentences, validation: Self.sentences,
+                                            options: options, seed: 1)
+        for step in 0..<5 { _ = try task.trainStep(step: step, elapsed: 0) }
+        let prefix = kind == .vae ? "posterior_bn" : "ladder.top_bn"
+        let named = Dictionary(uniqueKeysWithValues: model.namedParameters().map { ($0.name, $0.tensor) })
+        let running = try #require(named["\(prefix).running_mean"])
+        #expect(named["\(prefix).bias"]?.requiresGrad == true && named["\(prefix).running_var"]?.requiresGrad == false)
+        #expect(running.toArray().contains { $0 != 0 }, "the running means did not move")
+
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("quill-bn-\(UUID()).safetensors").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try task.saveCheckpoint(to: path, progress: task.progress)
+        let loaded = try loadSentenceModel(try ModelFile.read(path, expecting: [kind], purpose: "test"), path: path)
+        #expect(loaded.configuration.posteriorBatchNorm == 0.6)
+        model.setTraining(false)
+        let batch = SentenceBatch(sentences: Self.sentences)
+        let trained = model as! any LatentSentenceModel, restored = loaded as! any LatentSentenceModel
+        #expect(trained.posteriorMean(trained.encode(batch)).toArray() == restored.posteriorMean(restored.encode(batch)).toArray())
+    }
+
     /// He et al.'s aggressive step: the inner loop moves the inference network alone, at least
     /// one window of updates, then one update moves everything else; Adam's per-parameter step
     /// counts in the checkpoint show which parameter took which updates.
