@@ -26,6 +26,7 @@ struct SentenceTrainingRun {
                     throw TrainingError.resumeWithoutCheckpoint(files.last)
                 }
                 let saved = try ModelFile.read(files.last, expecting: [kind], purpose: "--resume")
+                TrainingOptions.noteFlagsUnreadOnResume(alsoRead: ["--valid-fraction", "--max-length"])
                 data = try sentences(tokenizer: try TokenizerFile.decode(Array(saved.tokenizer.utf8), source: files.last))
                 task = try SentenceTrainingTask(resumingFrom: files.last, train: data.train, validation: data.valid,
                                                 decaySteps: stepLimit)

@@ -88,6 +88,7 @@ struct TrainCharRNNCommand: ParsableCommand {
             if training.resume {
                 (task, progress) = try CharRNNTrainingTask.resume(from: files.last, corpus: training.corpus,
                                                                   validation: training.valid)
+                TrainingOptions.noteFlagsUnreadOnResume()
             } else {
                 var options = CharRNNTrainingOptions()
                 options.batchSize = training.batchSize ?? 32

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import QuillTraining
 
 /// The options every `quill train` subcommand shares.
@@ -82,6 +83,30 @@ struct TrainingOptions: ParsableArguments {
 
     /// The time budget in seconds, if any.
     var timeBudget: Double? { time.flatMap { TrainingDuration(parsing: $0)?.seconds } }
+
+    /// The flags every `train` subcommand reads when it resumes; the rest of a run's settings
+    /// (sizes, optimizer, seed, vocabulary) come from its checkpoint.
+    static let flagsReadOnResume: Set<String> = ["--corpus", "--valid", "--output", "--steps", "--epochs", "--time",
+                                                 "--eval-interval", "--threads", "--resume"]
+
+    /// Says on stderr, in one line, which flags of `arguments` a resumed run does not read, so
+    /// a changed size or rate is not dropped silently; `alsoRead` adds the subcommand's own
+    /// flags that it does read.
+    static func noteFlagsUnreadOnResume(alsoRead: Set<String> = [], arguments: [String] = CommandLine.arguments) {
+        let read = flagsReadOnResume.union(alsoRead)
+        var unread: [String] = []
+        for argument in arguments.dropFirst() {
+            if argument == "--" { break }
+            guard argument.hasPrefix("--") else { continue }
+            let flag = String(argument.prefix { $0 != "=" })
+            if !read.contains(flag) && !unread.contains(flag) { unread.append(flag) }
+        }
+        guard !unread.isEmpty else { return }
+        FileHandle.standardError.write(Data("""
+            quill: note: --resume continues with the checkpoint's settings, so it does not read \(unread.joined(separator: ", ")).
+
+            """.utf8))
+    }
 }
 
 /// Throws a usage error naming the first of `options` that is infinite or NaN. No numeric option

@@ -68,8 +68,12 @@ import TestSupport
         let first = try Self.train(corpus, output: scratch.file("resumed.safetensors"), common + ["--steps", "10"])
         #expect(first.status == 0, "\(first.error)")
         let second = try Self.quill(["train", "char-rnn", "--corpus", corpus, "--output", scratch.file("resumed.safetensors"),
-                                     "--steps", "20", "--eval-interval", "10", "--threads", "1", "--resume"])
+                                     "--steps", "20", "--eval-interval", "10", "--threads", "1", "--resume",
+                                     "--hidden-size", "99", "--learning-rate=1"])
         #expect(second.status == 0, "\(second.error)")
+        // Changed sizes and rates are named, and (the losses below show) not used.
+        #expect(second.error.contains("--resume continues with the checkpoint's settings, so it does not read --hidden-size, --learning-rate."),
+                "\(second.error)")
         let expected = try Self.lossRecords(scratch.file("straight.metrics.jsonl"))
         #expect(expected.count == 4)
         #expect(try Self.lossRecords(scratch.file("resumed.metrics.jsonl")) == expected)
