@@ -11,7 +11,9 @@
 #                          (target ≥ 0.90; env POEMS sets how many poems, default 100)
 #   ptb-vae | ptb-hvae | ptb-lm [FLAGS...]   (env TIME: the training budget, default 2h; FLAGS go to
 #                          `quill train`, e.g. --aggressive-encoder)
-#                          PTB sentence models, 2 hours (targets: IW-NLL ≤ 101.0, KL ≥ 3, ≥ 8 AU)
+#                          PTB sentence models, 2 hours (targets: IW-NLL ≤ 101.0, KL ≥ 3, ≥ 8 AU); the
+#                          HVAE's top level is batch-normalized (BN-VAE), without which its latent
+#                          stayed collapsed in 4 of the 6 PTB HVAE runs before it
 #   ptb-eval NAME          PTB test figures of a PTB model, K = 500 (about 45 minutes at 2 threads for
 #                          the 512-wide VAE; env SAMPLES sets K)
 # The nanoGPT CPU recipe itself is `Benchmarks/gpt-side-by-side.sh recipe`.
@@ -60,7 +62,7 @@ gpt-tang)
     "$QUILL" eval "$OUT/gpt-tang.safetensors" --corpus "$SHARED/tang/tang.valid.txt" --json --threads "$THREADS" \
         ${POEMS:+--samples "$POEMS"} ;;
 ptb-vae)  run ptb-vae  train vae  $PTB $LATENT "${@:2}" ;;
-ptb-hvae) run ptb-hvae train hvae $PTB $LATENT --levels 2 --decoder-latents all "${@:2}" ;;
+ptb-hvae) run ptb-hvae train hvae $PTB $LATENT --levels 2 --decoder-latents all --posterior-batch-norm 0.5 "${@:2}" ;;
 ptb-lm)   run ptb-lm   train lm   $PTB "${@:2}" ;;
 ptb-eval)
     name=${2:?"ptb-eval needs the run's name, e.g. ptb-vae"}
