@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import QuillNN
 import QuillTensor
 
 /// A batch of diagonal Gaussians N(mean, exp(logVariance)), each [B, Z]: the posteriors and
@@ -25,6 +26,13 @@ public struct DiagonalGaussian {
     init(splitting parameters: Tensor) {
         let z = parameters.shape[1] / 2
         self.init(mean: parameters.sliced(axis: 1, range: 0..<z), logVariance: parameters.sliced(axis: 1, range: z..<(2 * z)))
+    }
+
+    /// These Gaussians with their means batch-normalized by `norm` (BN-VAE), or unchanged
+    /// when there is none.
+    func normalizingMeans(with norm: MeanBatchNorm?, training: Bool) -> DiagonalGaussian {
+        guard let norm else { return self }
+        return DiagonalGaussian(mean: norm(mean, training: training), logVariance: logVariance)
     }
 
     /// The standard normal N(0, I) of `shape`.

@@ -89,9 +89,8 @@ public final class HierarchicalVAE: LatentSentenceModel {
         let top = configuration.levels - 1
         return (0..<configuration.levels).map { level in
             d = up[level](d).tanh()
-            let estimate = DiagonalGaussian(splitting: estimate[level](d))
-            guard level == top, let topNorm else { return estimate }
-            return DiagonalGaussian(mean: topNorm(estimate.mean, training: training), logVariance: estimate.logVariance)
+            return DiagonalGaussian(splitting: estimate[level](d))
+                .normalizingMeans(with: level == top ? topNorm : nil, training: training)
         }
     }
 

@@ -64,13 +64,7 @@ public final class SentenceVAE: LatentSentenceModel {
     /// The posterior q(z | x) [B, Z] of each sentence of `batch`, on the tape.
     public func posterior(for batch: SentenceBatch, generator: inout RandomGenerator) -> DiagonalGaussian {
         let summary = encoder(embed(batch.targets, generator: &generator), lengths: batch.lengths)
-        return normalized(DiagonalGaussian(splitting: posterior(summary)), training: isTraining)
-    }
-
-    /// `q` with its means batch-normalized, when the configuration asks for it.
-    func normalized(_ q: DiagonalGaussian, training: Bool) -> DiagonalGaussian {
-        guard let posteriorNorm else { return q }
-        return DiagonalGaussian(mean: posteriorNorm(q.mean, training: training), logVariance: q.logVariance)
+        return DiagonalGaussian(splitting: posterior(summary)).normalizingMeans(with: posteriorNorm, training: isTraining)
     }
 
     /// The loss terms of `batch` for a given decoder input [B, T] (word dropout already applied)
@@ -108,7 +102,7 @@ public final class SentenceVAE: LatentSentenceModel {
     public func encode(_ batch: SentenceBatch) -> [DiagonalGaussian] {
         withoutGradients {
             let summary = encoder(Tensor.embedding(embedding, indices: batch.targets), lengths: batch.lengths)
-            return [normalized(DiagonalGaussian(splitting: posterior(summary)), training: false)]
+            return [DiagonalGaussian(splitting: posterior(summary)).normalizingMeans(with: posteriorNorm, training: false)]
         }
     }
 
