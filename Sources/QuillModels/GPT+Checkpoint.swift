@@ -60,7 +60,8 @@ extension GPT {
         try load(stateDictionary: stateDictionary, origin: origin)
     }
 
-    static let headName = "lm_head.weight"
+    /// The output layer's name; its tensor is the token embedding's, saved twice.
+    public static let headName = "lm_head.weight"
     static let compiledPrefix = "_orig_mod."
 
     /// Whether `name` is the lower-triangular mask nanoGPT registers as a buffer (`attn.bias`,

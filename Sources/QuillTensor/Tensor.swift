@@ -29,9 +29,13 @@ public final class Tensor {
         self.requiresGrad = requiresGrad
     }
 
-    /// Creates a contiguous tensor whose elements are not initialized.
+    /// Creates a contiguous tensor whose elements are not initialized. A shape whose element
+    /// count does not fit in an `Int` goes to ``TensorStorage/outOfMemory`` like any other
+    /// allocation the system cannot make.
     public convenience init(uninitializedShape shape: [Int]) {
-        let count = shape.reduce(1, *)
+        var count = 1, overflow = false
+        for extent in shape where !overflow { (count, overflow) = count.multipliedReportingOverflow(by: extent) }
+        if overflow { TensorStorage.outOfMemory(.max) }
         self.init(storage: TensorStorage.uninitialized(count: count), shape: shape)
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import QuillModels
+import QuillNN
 import QuillTensor
 
 /// A model as one safetensors file: weights, and in its metadata the model kind, configuration,
@@ -34,6 +35,16 @@ public struct ModelFile {
         self.training = training
         self.weights = weights
         self.optimizerState = optimizerState
+    }
+
+    /// The number of scalars the model learned, counted as its training log counts them: a
+    /// GPT's `lm_head.weight` (its token embedding, saved a second time under nanoGPT's name)
+    /// and running statistics (saved, not trained) are left out.
+    public var parameterCount: Int {
+        weights.reduce(0) { total, entry in
+            let repeated = kind == .gpt && entry.key == GPT.headName
+            return repeated || isRunningStatistic(entry.key) ? total : total + entry.value.count
+        }
     }
 
     /// Writes the file atomically: a crash never leaves a half-written file in place of a good one.

@@ -16,7 +16,7 @@ struct InfoCommand: ParsableCommand {
     func run() throws {
         try runReportingErrors {
             let file = try ModelFile.read(model)
-            let parameters = file.weights.values.reduce(0) { $0 + $1.count }
+            let parameters = file.parameterCount
             let tokenizer = (try? JSONSerialization.jsonObject(with: Data(file.tokenizer.utf8))) as? [String: Any]
             let progress = file.training.flatMap {
                 try? JSONDecoder().decode(TrainingProgressEnvelope.self, from: Data($0.utf8)).progress

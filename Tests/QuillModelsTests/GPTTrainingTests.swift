@@ -66,6 +66,8 @@ import QuillTraining
         try task.saveCheckpoint(to: path, progress: TrainingProgress())
         let loaded = try loadModel(at: path)
         #expect(loaded.kind == .gpt)
+        // The file holds the tied head twice (nanoGPT's names); `quill info` counts it once.
+        #expect(loaded.file.parameterCount == Self.configuration.parameterCount)
         let model = try #require(loaded.textGenerator as? GPTTextModel)
         #expect(model.model.configuration == Self.configuration)
         for ((name, a), (_, b)) in zip(model.model.namedParameters(), task.model.namedParameters()) {

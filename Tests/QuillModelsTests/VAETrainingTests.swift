@@ -81,6 +81,10 @@ import Testing
         try task.saveCheckpoint(to: path, progress: task.progress)
         let loaded = try loadSentenceModel(try ModelFile.read(path, expecting: [kind], purpose: "test"), path: path)
         #expect(loaded.configuration.posteriorBatchNorm == 0.6)
+        // The 2 × 4 running statistics are saved but not counted as parameters, by the model
+        // (the training log) or by `quill info`.
+        #expect(model.parameterCount == model.parameters.reduce(0) { $0 + $1.count } - 8)
+        #expect(try ModelFile.read(path).parameterCount == model.parameterCount)
         model.setTraining(false)
         let batch = SentenceBatch(sentences: Self.sentences)
         let trained = model as! any LatentSentenceModel, restored = loaded as! any LatentSentenceModel
