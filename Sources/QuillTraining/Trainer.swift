@@ -50,6 +50,9 @@ public struct TrainingProgress: Codable, Equatable, Sendable {
     /// The best validation loss so far, and its step.
     public var bestValidationLoss: Double?
     public var bestStep: Int?
+    /// The arguments of the `quill` command that began the run (after `quill`), kept across
+    /// resumes; nil for a run begun through the library or before Quill recorded it.
+    public var command: [String]?
 
     /// A run that has not started.
     public init() {}

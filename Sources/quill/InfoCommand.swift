@@ -18,9 +18,7 @@ struct InfoCommand: ParsableCommand {
             let file = try ModelFile.read(model)
             let parameters = file.parameterCount
             let tokenizer = (try? JSONSerialization.jsonObject(with: Data(file.tokenizer.utf8))) as? [String: Any]
-            let progress = file.training.flatMap {
-                try? JSONDecoder().decode(TrainingProgressEnvelope.self, from: Data($0.utf8)).progress
-            }
+            let progress = file.trainingProgress
             if json {
                 var object: [String: Any] = [
                     "kind": file.kind.rawValue,
@@ -32,6 +30,7 @@ struct InfoCommand: ParsableCommand {
                     object["training"] = [
                         "step": progress.step, "elapsed_s": progress.elapsedSeconds, "tokens_seen": progress.tokensSeen,
                         "best_val_loss": progress.bestValidationLoss as Any, "best_step": progress.bestStep as Any,
+                        "command": progress.command.map { ["quill"] + $0 } as Any,
                     ]
                 }
                 let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
@@ -45,6 +44,7 @@ struct InfoCommand: ParsableCommand {
                 print("tokenizer      \(key): \(value)")
             }
             if let progress {
+                if let command = progress.command { print("command        \(shellCommand(command))") }
                 print("training       \(progress.step) steps, \(formatDuration(progress.elapsedSeconds)), \(progress.tokensSeen) tokens")
                 if let best = progress.bestValidationLoss {
                     print("best val loss  \(format(best, 4)) at step \(progress.bestStep ?? 0)")
@@ -70,4 +70,15 @@ struct InfoCommand: ParsableCommand {
         }
         return summary
     }
+}
+
+/// `quill` and `arguments` as one line a POSIX shell runs as the same command: an argument
+/// with anything but letters, digits and `-_./=:,+@%` is single-quoted.
+func shellCommand(_ arguments: [String]) -> String {
+    let plain = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+@%")
+    let words = arguments.map { argument in
+        !argument.isEmpty && argument.allSatisfy(plain.contains) ? argument
+            : "'" + argument.replacingOccurrences(of: "'", with: #"'\''"#) + "'"
+    }
+    return (["quill"] + words).joined(separator: " ")
 }

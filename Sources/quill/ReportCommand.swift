@@ -36,8 +36,8 @@ struct ReportCommand: ParsableCommand {
             let metricsURL = MetricsLog.url(forModelAt: model)
             let records = try MetricsLog.read(metricsURL)
             var figures: [(String, String)] = [("model", model), ("kind", loaded.kind.rawValue)]
-            if let training = loaded.file.training,
-               let progress = try? JSONDecoder().decode(TrainingProgressEnvelope.self, from: Data(training.utf8)).progress {
+            if let progress = loaded.file.trainingProgress {
+                if let command = progress.command { figures.append(("command", shellCommand(command))) }
                 figures.append(("steps", "\(progress.step)"))
                 figures.append(("training time", formatDuration(progress.elapsedSeconds)))
                 figures.append(("tokens seen", "\(progress.tokensSeen)"))

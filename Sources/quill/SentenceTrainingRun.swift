@@ -26,7 +26,8 @@ struct SentenceTrainingRun {
                     throw TrainingError.resumeWithoutCheckpoint(files.last)
                 }
                 let saved = try ModelFile.read(files.last, expecting: [kind], purpose: "--resume")
-                TrainingOptions.noteFlagsUnreadOnResume(alsoRead: ["--valid-fraction", "--max-length"])
+                TrainingOptions.noteFlagsUnreadOnResume(alsoRead: ["--valid-fraction", "--max-length"],
+                                                        began: saved.trainingProgress?.command)
                 data = try sentences(tokenizer: try TokenizerFile.decode(Array(saved.tokenizer.utf8), source: files.last))
                 task = try SentenceTrainingTask(resumingFrom: files.last, train: data.train, validation: data.valid,
                                                 decaySteps: stepLimit)
@@ -63,7 +64,8 @@ struct SentenceTrainingRun {
                 """.utf8))
             let limits = TrainingLimits(steps: stepLimit(batchesPerEpoch: task.batchesPerEpoch), timeBudget: training.timeBudget,
                                         evaluationInterval: training.evalInterval ?? min(1000, task.batchesPerEpoch))
-            let trainer = try Trainer(task: task, limits: limits, files: files, progress: task.progress, label: kind.rawValue)
+            let trainer = try Trainer(task: task, limits: limits, files: files, progress: training.startingProgress(task.progress),
+                                      label: kind.rawValue)
             let summary = try trainer.run()
             if summary.reason == .interrupted { throw Exit.interrupted }
         }

@@ -88,7 +88,7 @@ struct TrainCharRNNCommand: ParsableCommand {
             if training.resume {
                 (task, progress) = try CharRNNTrainingTask.resume(from: files.last, corpus: training.corpus,
                                                                   validation: training.valid)
-                TrainingOptions.noteFlagsUnreadOnResume()
+                TrainingOptions.noteFlagsUnreadOnResume(began: progress.command)
             } else {
                 var options = CharRNNTrainingOptions()
                 options.batchSize = training.batchSize ?? 32
@@ -115,7 +115,8 @@ struct TrainCharRNNCommand: ParsableCommand {
             }
             let limits = TrainingLimits(steps: stepLimit(stepsPerEpoch: task.stepsPerEpoch), timeBudget: training.timeBudget,
                                         evaluationInterval: training.evalInterval ?? min(500, task.stepsPerEpoch))
-            let trainer = try Trainer(task: task, limits: limits, files: files, progress: progress, label: "char-rnn")
+            let trainer = try Trainer(task: task, limits: limits, files: files, progress: training.startingProgress(progress),
+                                      label: "char-rnn")
             let summary = try trainer.run()
             if summary.reason == .interrupted { throw Exit.interrupted }
         }

@@ -93,7 +93,8 @@ struct TrainGPTCommand: ParsableCommand {
                     throw TrainingError.resumeWithoutCheckpoint(files.last)
                 }
                 let saved = try ModelFile.read(files.last, expecting: [.gpt], purpose: "--resume")
-                TrainingOptions.noteFlagsUnreadOnResume(alsoRead: ["--valid-fraction", "--decay-steps"])
+                TrainingOptions.noteFlagsUnreadOnResume(alsoRead: ["--valid-fraction", "--decay-steps"],
+                                                        began: saved.trainingProgress?.command)
                 let savedTokenizer = try TokenizerFile.decode(Array(saved.tokenizer.utf8), source: files.last)
                 corpus = try tokenize(.given(savedTokenizer))
                 task = try GPTTrainingTask(resumingFrom: files.last, trainTokens: corpus.train, validTokens: corpus.valid,
@@ -120,7 +121,8 @@ struct TrainGPTCommand: ParsableCommand {
                 """.utf8))
             let limits = TrainingLimits(steps: steps, timeBudget: training.timeBudget,
                                         evaluationInterval: training.evalInterval ?? 250)
-            let trainer = try Trainer(task: task, limits: limits, files: files, progress: task.progress, label: "gpt")
+            let trainer = try Trainer(task: task, limits: limits, files: files, progress: training.startingProgress(task.progress),
+                                      label: "gpt")
             let summary = try trainer.run()
             if summary.reason == .interrupted { throw Exit.interrupted }
         }

@@ -91,21 +91,71 @@ struct TrainingOptions: ParsableArguments {
 
     /// Says on stderr, in one line, which flags of `arguments` a resumed run does not read, so
     /// a changed size or rate is not dropped silently; `alsoRead` adds the subcommand's own
-    /// flags that it does read.
-    static func noteFlagsUnreadOnResume(alsoRead: Set<String> = [], arguments: [String] = CommandLine.arguments) {
+    /// flags that it does read. When the checkpoint recorded the command that `began` the run,
+    /// a flag given as it was then is not named, and a changed one is named with its first value.
+    static func noteFlagsUnreadOnResume(alsoRead: Set<String> = [], began: [String]?,
+                                        arguments: [String] = CommandLine.arguments) {
         let read = flagsReadOnResume.union(alsoRead)
+        let first = began.map { Dictionary(flagValues($0), uniquingKeysWith: { _, last in last }) }
         var unread: [String] = []
-        for argument in arguments.dropFirst() {
-            if argument == "--" { break }
-            guard argument.hasPrefix("--") else { continue }
-            let flag = String(argument.prefix { $0 != "=" })
-            if !read.contains(flag) && !unread.contains(flag) { unread.append(flag) }
+        for (flag, value) in flagValues(Array(arguments.dropFirst())) where !read.contains(flag) {
+            let given = value.map { "\(flag) \($0)" } ?? flag
+            guard let first else {
+                if !unread.contains(flag) { unread.append(flag) }
+                continue
+            }
+            guard let earlier = first[flag] else {
+                unread.append("\(given) (the run began without it)")
+                continue
+            }
+            if !sameFlagValue(value, earlier) {
+                unread.append("\(given) (the run began with \(earlier.map { "\(flag) \($0)" } ?? flag))")
+            }
         }
         guard !unread.isEmpty else { return }
         FileHandle.standardError.write(Data("""
             quill: note: --resume continues with the checkpoint's settings, so it does not read \(unread.joined(separator: ", ")).
 
             """.utf8))
+    }
+
+    /// The flags of a `train` command line with their values (`--flag value`, `--flag=value`;
+    /// nil for a flag followed by another flag or by nothing), up to a lone `--`. Words before
+    /// the first flag (the subcommand) are skipped; no `train` subcommand takes an argument.
+    static func flagValues(_ arguments: [String]) -> [(flag: String, value: String?)] {
+        var flags: [(flag: String, value: String?)] = []
+        var index = 0
+        while index < arguments.count, arguments[index] != "--" {
+            let argument = arguments[index]
+            index += 1
+            guard argument.hasPrefix("--") else { continue }
+            if let equals = argument.firstIndex(of: "=") {
+                flags.append((String(argument[..<equals]), String(argument[argument.index(after: equals)...])))
+            } else if index < arguments.count, !arguments[index].hasPrefix("--") {
+                flags.append((argument, arguments[index]))
+                index += 1
+            } else {
+                flags.append((argument, nil))
+            }
+        }
+        return flags
+    }
+
+    /// Whether two values of one flag are the same setting: equal text, or equal numbers
+    /// (`2e-3` and `0.002`).
+    private static func sameFlagValue(_ a: String?, _ b: String?) -> Bool {
+        if a == b { return true }
+        guard let a, let b, let x = Double(a), let y = Double(b) else { return false }
+        return x == y
+    }
+
+    /// The progress a run's ``Trainer`` starts from: a resumed run's own (which keeps the
+    /// command that began it); a fresh run's records this command line.
+    func startingProgress(_ progress: TrainingProgress, arguments: [String] = CommandLine.arguments) -> TrainingProgress {
+        guard !resume else { return progress }
+        var started = progress
+        started.command = Array(arguments.dropFirst())
+        return started
     }
 }
 

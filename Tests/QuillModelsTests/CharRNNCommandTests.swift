@@ -69,11 +69,18 @@ import TestSupport
         #expect(first.status == 0, "\(first.error)")
         let second = try Self.quill(["train", "char-rnn", "--corpus", corpus, "--output", scratch.file("resumed.safetensors"),
                                      "--steps", "20", "--eval-interval", "10", "--threads", "1", "--resume",
-                                     "--hidden-size", "99", "--learning-rate=1"])
+                                     "--hidden-size", "99", "--learning-rate=1", "--dropout", "0.20", "--decay-steps=20"])
         #expect(second.status == 0, "\(second.error)")
-        // Changed sizes and rates are named, and (the losses below show) not used.
-        #expect(second.error.contains("--resume continues with the checkpoint's settings, so it does not read --hidden-size, --learning-rate."),
-                "\(second.error)")
+        // Changed sizes and rates are named with the values the run began with, and (the
+        // losses below show) not used; flags given as the run began are not named.
+        #expect(second.error.contains("""
+            --resume continues with the checkpoint's settings, so it does not read --hidden-size 99 (the run began with \
+            --hidden-size 16), --learning-rate 1 (the run began without it).
+            """), "\(second.error)")
+        // The checkpoint keeps the command that began the run, through the resume.
+        let info = try Self.quill(["info", scratch.file("resumed.safetensors")])
+        let began = "command        quill train char-rnn --corpus \(corpus) --output \(scratch.file("resumed.safetensors"))"
+        #expect(info.output.contains(began + " --batch-size 4 --seq-len 16"), "\(info.output)")
         let expected = try Self.lossRecords(scratch.file("straight.metrics.jsonl"))
         #expect(expected.count == 4)
         #expect(try Self.lossRecords(scratch.file("resumed.metrics.jsonl")) == expected)
