@@ -32,19 +32,21 @@ public enum REPLCommand: Equatable, Sendable {
             if rest.isEmpty { self = .sample(count: 1); return }
             guard let n = Int(rest), n > 0, n <= 1000 else { throw REPLError.usage(":sample [n]", "n is a count from 1 to 1000") }
             self = .sample(count: n)
-        case ":recon", ":r":
-            guard !rest.isEmpty else { throw REPLError.usage(":recon TEXT", "give a sentence to reconstruct") }
-            self = .reconstruct(rest)
-        case ":interp", ":i":
+        case ":recon", ":reconstruct", ":r":
+            let sentence = rest.unquoted()
+            guard !sentence.isEmpty else { throw REPLError.usage(":recon TEXT", "give a sentence to reconstruct") }
+            self = .reconstruct(sentence)
+        case ":interp", ":interpolate", ":i":
             let sides = rest.split(separator: "|", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
             guard sides.count == 2 else { throw REPLError.usage(":interp A | B [steps]", "separate the two sentences with |") }
-            let first = sides[0].trimmingSpaces()
+            let first = sides[0].unquoted()
             var second = sides[1].trimmingSpaces()
             var steps = 8
             if let lastSpace = second.lastIndex(of: " "), let n = Int(second[second.index(after: lastSpace)...]) {
                 steps = n
-                second = String(second[..<lastSpace]).trimmingSpaces()
+                second = String(second[..<lastSpace])
             }
+            second = second.unquoted()
             guard !first.isEmpty, !second.isEmpty else { throw REPLError.usage(":interp A | B [steps]", "both sentences must be non-empty") }
             guard steps >= 2, steps <= 100 else { throw REPLError.usage(":interp A | B [steps]", "steps is from 2 to 100") }
             self = .interpolate(from: first, to: second, steps: steps)
@@ -127,6 +129,16 @@ extension StringProtocol {
         while let first = s.first, first.isWhitespace { s.removeFirst() }
         while let last = s.last, last.isWhitespace { s.removeLast() }
         return String(s)
+    }
+
+    /// Trimmed, and without a pair of matching quotes around the whole (`"a b"`, `'a b'`, with no
+    /// such quote inside), as a sentence is typed in a shell: `:interp "a b" | "c d"` means
+    /// `:interp a b | c d`.
+    func unquoted() -> String {
+        let text = trimmingSpaces()
+        guard text.count >= 2, let quote = text.first, quote == "\"" || quote == "'", text.last == quote else { return text }
+        let inside = text.dropFirst().dropLast()
+        return inside.contains(quote) ? text : String(inside).trimmingSpaces()
     }
 
     func splitFirstWord() -> (String, String) {

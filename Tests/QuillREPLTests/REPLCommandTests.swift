@@ -19,6 +19,11 @@ import Testing
         Case(line: ":recon and god said", expected: .reconstruct("and god said")),
         Case(line: ":interp in the beginning | the end", expected: .interpolate(from: "in the beginning", to: "the end", steps: 8)),
         Case(line: ":interp a b | c d 4", expected: .interpolate(from: "a b", to: "c d", steps: 4)),
+        // The CLI's names, and sentences quoted as in a shell.
+        Case(line: ":reconstruct \"and god said\"", expected: .reconstruct("and god said")),
+        Case(line: ":interpolate \"a b\" | 'c d' 4", expected: .interpolate(from: "a b", to: "c d", steps: 4)),
+        Case(line: ":recon \"quoted\" words", expected: .reconstruct("\"quoted\" words")),
+        Case(line: ":recon \"a\" and \"b\"", expected: .reconstruct("\"a\" and \"b\"")),
         Case(line: ":set temperature 0.7", expected: .set(.temperature(0.7))),
         Case(line: ":set top-k 40", expected: .set(.topK(40))),
         Case(line: ":set top-p 0.9", expected: .set(.topP(0.9))),
@@ -40,7 +45,7 @@ import Testing
     }
 
     static let invalid = [
-        ":bogus", ":sample zero", ":sample 0", ":sample -3", ":recon", ":interp only one side",
+        ":bogus", ":sample zero", ":sample 0", ":sample -3", ":recon", ":recon \"\"", ":interp only one side",
         ":interp a | ", ":interp a | b 1", ":set temperature 0", ":set temperature -1", ":set temperature hot",
         ":set top-p 1.5", ":set top-k -1", ":set decode wild", ":set colour blue", ":set", ":seed x", ":load", ":use 0",
     ]
