@@ -60,6 +60,15 @@ public final class MeanBatchNorm: Module {
     }
 
     public func namedParameters() -> [(name: String, tensor: Tensor)] {
-        [("bias", shift), ("running_mean", runningMean), ("running_var", runningVariance)]
+        [("bias", shift), (Self.runningStatisticNames[0], runningMean), (Self.runningStatisticNames[1], runningVariance)]
+    }
+
+    /// The checkpoint names of the running mean and variance.
+    static let runningStatisticNames = ["running_mean", "running_var"]
+
+    /// Whether the checkpoint name `name` is a running statistic: saved with a model's
+    /// parameters, but not trained.
+    public static func isRunningStatistic(_ name: String) -> Bool {
+        runningStatisticNames.contains(String(name.split(separator: ".").last ?? ""))
     }
 }

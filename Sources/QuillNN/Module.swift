@@ -18,7 +18,7 @@ extension Module {
     /// The total number of scalars training learns: running statistics, which are saved with
     /// the parameters but not trained, are left out (as PyTorch leaves out buffers).
     public var parameterCount: Int {
-        namedParameters().reduce(0) { isRunningStatistic($1.name) ? $0 : $0 + $1.tensor.count }
+        namedParameters().reduce(0) { MeanBatchNorm.isRunningStatistic($1.name) ? $0 : $0 + $1.tensor.count }
     }
 
     /// Default: nothing changes between training and inference.
@@ -38,13 +38,6 @@ extension Module {
             parameter.data.update(from: dense.data, count: parameter.count)
         }
     }
-}
-
-/// Whether the checkpoint name `name` is a running statistic (a ``MeanBatchNorm``'s
-/// `running_mean` or `running_var`): saved with a model's parameters, but not trained.
-public func isRunningStatistic(_ name: String) -> Bool {
-    let last = name.split(separator: ".").last ?? ""
-    return last == "running_mean" || last == "running_var"
 }
 
 /// Prefixes each name in `parameters` with `prefix.`.

@@ -37,7 +37,7 @@ public enum REPLCommand: Equatable, Sendable {
             guard !sentence.isEmpty else { throw REPLError.usage(":recon TEXT", "give a sentence to reconstruct") }
             self = .reconstruct(sentence)
         case ":interp", ":interpolate", ":i":
-            let sides = rest.split(separator: "|", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+            let sides = rest.splitAtSentenceBar()
             guard sides.count == 2 else { throw REPLError.usage(":interp A | B [steps]", "separate the two sentences with |") }
             let first = sides[0].unquoted()
             var second = sides[1].trimmingSpaces()
@@ -139,6 +139,18 @@ extension StringProtocol {
         guard text.count >= 2, let quote = text.first, quote == "\"" || quote == "'", text.last == quote else { return text }
         let inside = text.dropFirst().dropLast()
         return inside.contains(quote) ? text : String(inside).trimmingSpaces()
+    }
+
+    /// The two sides of `A | B`, split at the first `|`, or at the first after a quoted A (so
+    /// `"a | b" | c` is `a | b` and `c`); one side when there is no `|`.
+    func splitAtSentenceBar() -> [String] {
+        var searchStart = startIndex
+        if let quote = first, quote == "\"" || quote == "'",
+           let close = self[index(after: startIndex)...].firstIndex(of: quote) {
+            searchStart = close
+        }
+        guard let bar = self[searchStart...].firstIndex(of: "|") else { return [String(self)] }
+        return [String(self[..<bar]), String(self[index(after: bar)...])]
     }
 
     func splitFirstWord() -> (String, String) {

@@ -173,7 +173,7 @@ public final class REPLSession {
         Commands:
           :sample [n]              generate n samples
           :recon TEXT              encode and decode a sentence (VAEs; beam search unless :set decode)
-          :interp A | B [steps]    interpolate between two sentences (VAEs)
+          :interp A | B [steps]    interpolate between two sentences (VAEs; A and B may be quoted)
           :set temperature T       also top-k K, top-p P, max-tokens N, decode greedy|sample|beam
           :seed N                  restart the random generator from N
           :load MODEL              load another model and make it current

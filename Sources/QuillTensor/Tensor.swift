@@ -29,13 +29,15 @@ public final class Tensor {
         self.requiresGrad = requiresGrad
     }
 
-    /// Creates a contiguous tensor whose elements are not initialized. A shape whose element
-    /// count does not fit in an `Int` goes to ``TensorStorage/outOfMemory`` like any other
-    /// allocation the system cannot make.
+    /// Creates a contiguous tensor whose elements are not initialized. A shape whose bytes do
+    /// not fit in an `Int` goes to ``TensorStorage/outOfMemory`` like any other allocation the
+    /// system cannot make.
     public convenience init(uninitializedShape shape: [Int]) {
         var count = 1, overflow = false
-        for extent in shape where !overflow { (count, overflow) = count.multipliedReportingOverflow(by: extent) }
-        if overflow { TensorStorage.outOfMemory(.max) }
+        if !shape.contains(0) {
+            for extent in shape where !overflow { (count, overflow) = count.multipliedReportingOverflow(by: extent) }
+        }
+        if overflow || count > Int.max / MemoryLayout<Float>.stride / 2 { TensorStorage.outOfMemory(.max) }
         self.init(storage: TensorStorage.uninitialized(count: count), shape: shape)
     }
 

@@ -43,8 +43,14 @@ public struct ModelFile {
     public var parameterCount: Int {
         weights.reduce(0) { total, entry in
             let repeated = kind == .gpt && entry.key == GPT.headName
-            return repeated || isRunningStatistic(entry.key) ? total : total + entry.value.count
+            return repeated || MeanBatchNorm.isRunningStatistic(entry.key) ? total : total + entry.value.count
         }
+    }
+
+    /// Where the training recorded in this file stood when it was saved; nil when the file
+    /// records none (a model imported from elsewhere) or its record cannot be read.
+    public var trainingProgress: TrainingProgress? {
+        training.flatMap { try? JSONDecoder().decode(TrainingProgressEnvelope.self, from: Data($0.utf8)).progress }
     }
 
     /// Writes the file atomically: a crash never leaves a half-written file in place of a good one.

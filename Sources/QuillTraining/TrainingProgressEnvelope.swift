@@ -1,5 +1,3 @@
-import Foundation
-
 /// The part of every model's training JSON that all kinds share: `{"progress": {...}, ...}`.
 ///
 /// Each training task stores its own state beside `progress` (random generator, data position,
@@ -10,12 +8,4 @@ public struct TrainingProgressEnvelope: Codable {
 
     /// Wraps `progress`.
     public init(progress: TrainingProgress) { self.progress = progress }
-}
-
-extension ModelFile {
-    /// Where the training recorded in this file stood when it was saved; nil when the file
-    /// records none (a model imported from elsewhere) or its record cannot be read.
-    public var trainingProgress: TrainingProgress? {
-        training.flatMap { try? JSONDecoder().decode(TrainingProgressEnvelope.self, from: Data($0.utf8)).progress }
-    }
 }

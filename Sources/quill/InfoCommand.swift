@@ -72,13 +72,15 @@ struct InfoCommand: ParsableCommand {
     }
 }
 
-/// `quill` and `arguments` as one line a POSIX shell runs as the same command: an argument
-/// with anything but letters, digits and `-_./=:,+@%` is single-quoted.
+/// `quill` and `arguments` as one line a POSIX shell runs as the same command.
 func shellCommand(_ arguments: [String]) -> String {
+    (["quill"] + arguments.map(shellWord)).joined(separator: " ")
+}
+
+/// `argument` as one shell word: as it is when it has only letters, digits and `-_./=:,+@%`,
+/// else single-quoted.
+func shellWord(_ argument: String) -> String {
     let plain = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+@%")
-    let words = arguments.map { argument in
-        !argument.isEmpty && argument.allSatisfy(plain.contains) ? argument
-            : "'" + argument.replacingOccurrences(of: "'", with: #"'\''"#) + "'"
-    }
-    return (["quill"] + words).joined(separator: " ")
+    return !argument.isEmpty && argument.allSatisfy(plain.contains) ? argument
+        : "'" + argument.replacingOccurrences(of: "'", with: #"'\''"#) + "'"
 }

@@ -27,7 +27,7 @@ struct SentenceTrainingRun {
                 }
                 let saved = try ModelFile.read(files.last, expecting: [kind], purpose: "--resume")
                 TrainingOptions.noteFlagsUnreadOnResume(alsoRead: ["--valid-fraction", "--max-length"],
-                                                        began: saved.trainingProgress?.command)
+                                                        commandThatBegan: saved.trainingProgress?.command)
                 data = try sentences(tokenizer: try TokenizerFile.decode(Array(saved.tokenizer.utf8), source: files.last))
                 task = try SentenceTrainingTask(resumingFrom: files.last, train: data.train, validation: data.valid,
                                                 decaySteps: stepLimit)

@@ -88,7 +88,7 @@ struct TrainCharRNNCommand: ParsableCommand {
             if training.resume {
                 (task, progress) = try CharRNNTrainingTask.resume(from: files.last, corpus: training.corpus,
                                                                   validation: training.valid)
-                TrainingOptions.noteFlagsUnreadOnResume(began: progress.command)
+                TrainingOptions.noteFlagsUnreadOnResume(commandThatBegan: progress.command)
             } else {
                 var options = CharRNNTrainingOptions()
                 options.batchSize = training.batchSize ?? 32

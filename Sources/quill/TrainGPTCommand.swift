@@ -94,7 +94,7 @@ struct TrainGPTCommand: ParsableCommand {
                 }
                 let saved = try ModelFile.read(files.last, expecting: [.gpt], purpose: "--resume")
                 TrainingOptions.noteFlagsUnreadOnResume(alsoRead: ["--valid-fraction", "--decay-steps"],
-                                                        began: saved.trainingProgress?.command)
+                                                        commandThatBegan: saved.trainingProgress?.command)
                 let savedTokenizer = try TokenizerFile.decode(Array(saved.tokenizer.utf8), source: files.last)
                 corpus = try tokenize(.given(savedTokenizer))
                 task = try GPTTrainingTask(resumingFrom: files.last, trainTokens: corpus.train, validTokens: corpus.valid,

@@ -91,25 +91,31 @@ struct TrainingOptions: ParsableArguments {
 
     /// Says on stderr, in one line, which flags of `arguments` a resumed run does not read, so
     /// a changed size or rate is not dropped silently; `alsoRead` adds the subcommand's own
-    /// flags that it does read. When the checkpoint recorded the command that `began` the run,
-    /// a flag given as it was then is not named, and a changed one is named with its first value.
-    static func noteFlagsUnreadOnResume(alsoRead: Set<String> = [], began: [String]?,
+    /// flags that it does read. When the checkpoint recorded the command that began the run
+    /// (`commandThatBegan`), a flag given as it was then is not named, and a changed one is
+    /// named with its first value. A flag given twice counts once, with its last value, as the
+    /// parser reads it.
+    static func noteFlagsUnreadOnResume(alsoRead: Set<String> = [], commandThatBegan: [String]?,
                                         arguments: [String] = CommandLine.arguments) {
         let read = flagsReadOnResume.union(alsoRead)
-        let first = began.map { Dictionary(flagValues($0), uniquingKeysWith: { _, last in last }) }
+        let first = commandThatBegan.map { lastValues(flagValues($0)) }
+        let flags = flagValues(Array(arguments.dropFirst()))
+        let given = lastValues(flags)
+        var seen: Set<String> = []
         var unread: [String] = []
-        for (flag, value) in flagValues(Array(arguments.dropFirst())) where !read.contains(flag) {
-            let given = value.map { "\(flag) \($0)" } ?? flag
+        for flag in flags.map(\.flag) where seen.insert(flag).inserted && !read.contains(flag) {
+            let value = given[flag] ?? nil
+            let shown = value.map { "\(flag) \(shellWord($0))" } ?? flag
             guard let first else {
-                if !unread.contains(flag) { unread.append(flag) }
+                unread.append(flag)
                 continue
             }
             guard let earlier = first[flag] else {
-                unread.append("\(given) (the run began without it)")
+                unread.append("\(shown) (the run began without it, so with its default)")
                 continue
             }
             if !sameFlagValue(value, earlier) {
-                unread.append("\(given) (the run began with \(earlier.map { "\(flag) \($0)" } ?? flag))")
+                unread.append("\(shown) (the run began with \(earlier.map { "\(flag) \(shellWord($0))" } ?? flag))")
             }
         }
         guard !unread.isEmpty else { return }
@@ -117,6 +123,11 @@ struct TrainingOptions: ParsableArguments {
             quill: note: --resume continues with the checkpoint's settings, so it does not read \(unread.joined(separator: ", ")).
 
             """.utf8))
+    }
+
+    /// Each flag's last value, as the parser keeps it.
+    private static func lastValues(_ flags: [(flag: String, value: String?)]) -> [String: String?] {
+        Dictionary(flags.map { ($0.flag, $0.value) }, uniquingKeysWith: { _, last in last })
     }
 
     /// The flags of a `train` command line with their values (`--flag value`, `--flag=value`;
@@ -151,10 +162,10 @@ struct TrainingOptions: ParsableArguments {
 
     /// The progress a run's ``Trainer`` starts from: a resumed run's own (which keeps the
     /// command that began it); a fresh run's records this command line.
-    func startingProgress(_ progress: TrainingProgress, arguments: [String] = CommandLine.arguments) -> TrainingProgress {
+    func startingProgress(_ progress: TrainingProgress) -> TrainingProgress {
         guard !resume else { return progress }
         var started = progress
-        started.command = Array(arguments.dropFirst())
+        started.command = Array(CommandLine.arguments.dropFirst())
         return started
     }
 }

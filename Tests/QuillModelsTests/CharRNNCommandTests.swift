@@ -69,13 +69,15 @@ import TestSupport
         #expect(first.status == 0, "\(first.error)")
         let second = try Self.quill(["train", "char-rnn", "--corpus", corpus, "--output", scratch.file("resumed.safetensors"),
                                      "--steps", "20", "--eval-interval", "10", "--threads", "1", "--resume",
-                                     "--hidden-size", "99", "--learning-rate=1", "--dropout", "0.20", "--decay-steps=20"])
+                                     "--hidden-size", "99", "--learning-rate=1", "--dropout", "0.5", "--dropout", "0.20",
+                                     "--decay-steps=20"])
         #expect(second.status == 0, "\(second.error)")
         // Changed sizes and rates are named with the values the run began with, and (the
-        // losses below show) not used; flags given as the run began are not named.
+        // losses below show) not used; flags given as the run began are not named, and of a
+        // flag given twice only the last value counts, as the parser reads it.
         #expect(second.error.contains("""
             --resume continues with the checkpoint's settings, so it does not read --hidden-size 99 (the run began with \
-            --hidden-size 16), --learning-rate 1 (the run began without it).
+            --hidden-size 16), --learning-rate 1 (the run began without it, so with its default).
             """), "\(second.error)")
         // The checkpoint keeps the command that began the run, through the resume.
         let info = try Self.quill(["info", scratch.file("resumed.safetensors")])

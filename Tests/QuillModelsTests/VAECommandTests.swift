@@ -112,7 +112,9 @@ import TestSupport
         let straight = try train("straight.safetensors", steps: 8)
         #expect(straight.error.contains("epoch 1: validation MI") == aggressive, "\(straight.error)")
         try train("resumed.safetensors", steps: 4)
-        try train("resumed.safetensors", steps: 8, resume: true)
+        let resumed = try train("resumed.safetensors", steps: 8, resume: true)
+        // The command that began the run, given again with --resume, reads as it is: no note.
+        #expect(!resumed.error.contains("note:"), "\(resumed.error)")
         let figures = try ["straight", "resumed"].map { name in
             try Self.quill(["eval", directory.appendingPathComponent("\(name).last.safetensors").path, "--corpus", corpus,
                             "--samples", "3", "--json"]).output

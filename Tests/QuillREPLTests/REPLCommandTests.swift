@@ -24,6 +24,7 @@ import Testing
         Case(line: ":interpolate \"a b\" | 'c d' 4", expected: .interpolate(from: "a b", to: "c d", steps: 4)),
         Case(line: ":recon \"quoted\" words", expected: .reconstruct("\"quoted\" words")),
         Case(line: ":recon \"a\" and \"b\"", expected: .reconstruct("\"a\" and \"b\"")),
+        Case(line: ":interp \"a | b\" | c", expected: .interpolate(from: "a | b", to: "c", steps: 8)),
         Case(line: ":set temperature 0.7", expected: .set(.temperature(0.7))),
         Case(line: ":set top-k 40", expected: .set(.topK(40))),
         Case(line: ":set top-p 0.9", expected: .set(.topP(0.9))),
