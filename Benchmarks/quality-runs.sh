@@ -13,7 +13,9 @@
 #                          `quill train`, e.g. --aggressive-encoder)
 #                          PTB sentence models, 2 hours (targets: IW-NLL ≤ 101.0, KL ≥ 3, ≥ 8 AU); the
 #                          HVAE's top level is batch-normalized (BN-VAE), without which its latent
-#                          stayed collapsed in 4 of the 6 PTB HVAE runs before it
+#                          stayed collapsed in 4 of the 6 PTB HVAE runs before it. The KL fills the
+#                          free-bits budget, so the HVAE's 64 dimensions get half the flat VAE's
+#                          λ per dimension: 4 nats in all for both
 #   ptb-eval NAME          PTB test figures of a PTB model, K = 500 (about 45 minutes at 2 threads for
 #                          the 512-wide VAE; env SAMPLES sets K)
 # The nanoGPT CPU recipe itself is `Benchmarks/gpt-side-by-side.sh recipe`.
@@ -39,7 +41,7 @@ run() {  # NAME ARGS...: train, logging stderr beside the model (a --resume adds
 PTB="--corpus $SHARED/ptb/ptb.train.txt --valid $SHARED/ptb/ptb.valid.txt --tokenizer whitespace --cell lstm
      --embedding-size 512 --hidden-size 512 --tie-embeddings --dropout 0.5 --batch-size 64
      --learning-rate 2e-3 --min-learning-rate 2e-4 --time ${TIME:-2h} --eval-interval 330 --seed 1"
-LATENT="--latent-size 32 --kl-anneal linear --kl-anneal-steps 700 --free-bits 0.125"
+LATENT="--latent-size 32 --kl-anneal linear --kl-anneal-steps 700"
 
 case "$recipe" in
 char-rnn-shakespeare)
@@ -61,8 +63,9 @@ gpt-tang)
         "${@:2}"
     "$QUILL" eval "$OUT/gpt-tang.safetensors" --corpus "$SHARED/tang/tang.valid.txt" --json --threads "$THREADS" \
         ${POEMS:+--samples "$POEMS"} ;;
-ptb-vae)  run ptb-vae  train vae  $PTB $LATENT "${@:2}" ;;
-ptb-hvae) run ptb-hvae train hvae $PTB $LATENT --levels 2 --decoder-latents all --posterior-batch-norm 0.5 "${@:2}" ;;
+ptb-vae)  run ptb-vae  train vae  $PTB $LATENT --free-bits 0.125 "${@:2}" ;;
+ptb-hvae) run ptb-hvae train hvae $PTB $LATENT --free-bits 0.0625 --levels 2 --decoder-latents all \
+              --posterior-batch-norm 0.3 "${@:2}" ;;
 ptb-lm)   run ptb-lm   train lm   $PTB "${@:2}" ;;
 ptb-eval)
     name=${2:?"ptb-eval needs the run's name, e.g. ptb-vae"}
