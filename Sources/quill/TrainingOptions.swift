@@ -104,18 +104,18 @@ struct TrainingOptions: ParsableArguments {
         var seen: Set<String> = []
         var unread: [String] = []
         for flag in flags.map(\.flag) where seen.insert(flag).inserted && !read.contains(flag) {
+            func written(_ value: String?) -> String { value.map { "\(flag) \(shellWord($0))" } ?? flag }
             let value = given[flag] ?? nil
-            let shown = value.map { "\(flag) \(shellWord($0))" } ?? flag
             guard let first else {
                 unread.append(flag)
                 continue
             }
             guard let earlier = first[flag] else {
-                unread.append("\(shown) (the run began without it, so with its default)")
+                unread.append("\(written(value)) (the run began without it, so with its default)")
                 continue
             }
             if !sameFlagValue(value, earlier) {
-                unread.append("\(shown) (the run began with \(earlier.map { "\(flag) \(shellWord($0))" } ?? flag))")
+                unread.append("\(written(value)) (the run began with \(written(earlier)))")
             }
         }
         guard !unread.isEmpty else { return }
