@@ -16,8 +16,8 @@
 #                          stayed collapsed in 4 of the 6 PTB HVAE runs before it. The KL fills the
 #                          free-bits budget, so the HVAE's 64 dimensions get half the flat VAE's
 #                          λ per dimension: 4 nats in all for both
-#   ptb-eval NAME          PTB test figures of a PTB model, K = 500 (about 45 minutes at 2 threads for
-#                          the 512-wide VAE; env SAMPLES sets K)
+#   ptb-eval NAME          PTB test figures of a PTB model, K = 500 (at 2 threads about 45 minutes for
+#                          the 512-wide VAE, 57 to 60 for the HVAE; env SAMPLES sets K)
 # The nanoGPT CPU recipe itself is `Benchmarks/gpt-side-by-side.sh recipe`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
