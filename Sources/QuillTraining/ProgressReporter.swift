@@ -57,11 +57,13 @@ public final class ProgressReporter {
     }
 }
 
-/// `value` with `digits` decimals.
+/// `value` with `digits` decimals; beyond what an integer holds exactly (a diverged loss), in
+/// Swift's exponent form, such as `7.2e+30`.
 public func format(_ value: Double, _ digits: Int) -> String {
     guard value.isFinite else { return value.isNaN ? "nan" : "inf" }
     var scale = 1.0
     for _ in 0..<digits { scale *= 10 }
+    guard abs(value) * scale < 0x1p53 else { return "\(value)" }
     let rounded = (abs(value) * scale).rounded() / scale
     var text = String(Int(rounded))
     var fractionPart = Int(((rounded - Double(Int(rounded))) * scale).rounded())

@@ -132,7 +132,7 @@ public final class Trainer {
 
     /// Trains until the step limit, the time budget or Ctrl-C, evaluating and saving on the way.
     public func run() throws -> TrainingSummary {
-        Interrupt.install()
+        Interrupt.install(stoppingOnTermination: true)
         Interrupt.reset()
         defer { metrics.discardUncommitted() }
         let start = Date()

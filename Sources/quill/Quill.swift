@@ -30,5 +30,8 @@ struct Quill: ParsableCommand {
             Glibc.exit(1)
         }
         main(nil)
+        // `print` leaves results in C's buffer; a command that succeeded but whose results
+        // could not all be written (a full disk) fails instead of exiting 0.
+        do { try StandardOutput.flush() } catch { Glibc.exit(report(error).rawValue) }
     }
 }

@@ -1,5 +1,8 @@
 import ArgumentParser
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import QuillModels
 import QuillREPL
 import QuillTraining
@@ -26,10 +29,12 @@ struct ReplCommand: ParsableCommand {
 
     func run() throws {
         let reader = LineReader()
-        let output = FileHandle.standardOutput
+        // A session cannot go on once its output fails: it ends with the error.
         let session = REPLSession(options: sampling.options, decodingIsChosen: sampling.decode != nil,
                                   seed: sampling.effectiveSeed,
-                                  write: { output.write(Data($0.utf8)) },
+                                  write: { text in
+                                      do { try StandardOutput.write(text) } catch { Glibc.exit(report(error).rawValue) }
+                                  },
                                   shouldStop: { Interrupt.isRequested })
         try runReportingErrors {
             for path in models { try session.load(path) }

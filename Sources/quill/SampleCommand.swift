@@ -50,15 +50,16 @@ struct SampleCommand: ParsableCommand {
             }
             Interrupt.install()
             for index in 0..<count {
-                if index > 0 { print("\n") }
-                FileHandle.standardOutput.write(Data(prompt.utf8))
+                try StandardOutput.write((index > 0 ? "\n\n" : "") + prompt)
+                var writeError: Error?
                 try lm.generate(prompt: prompt, options: options, generator: &generator) { text in
-                    FileHandle.standardOutput.write(Data(text.utf8))
-                    return !Interrupt.isRequested
+                    do { try StandardOutput.write(text) } catch { writeError = error }
+                    return writeError == nil && !Interrupt.isRequested
                 }
+                if let writeError { throw writeError }
                 if Interrupt.isRequested { break }
             }
-            print("")
+            try StandardOutput.write("\n")
         }
     }
 }

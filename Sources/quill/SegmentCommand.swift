@@ -46,9 +46,9 @@ struct SegmentCommand: ParsableCommand {
                         }
                     }
                 }
-                output.endLine()
+                try output.endLine()
             }
-            output.flush()
+            try output.flush()
         }
     }
 }

@@ -89,7 +89,7 @@ struct SentenceTrainingRun {
             valid = try readSentences(path: path, tokenizer: tokenizer)
         } else {
             let held = max(1, Int(Double(train.count) * training.validFraction))
-            guard train.count > held else { throw TrainingError.emptyCorpus(training.corpus) }
+            guard train.count > held else { throw TrainingError.tooFewSentencesToHoldOut(training.corpus, sentences: train.count) }
             valid = Array(train.suffix(held))
             train.removeLast(held)
         }

@@ -52,9 +52,9 @@ struct TokenizeCommand: ParsableCommand {
                         output.write(ids ? String(id) : Self.display(tokenizer.token(for: id) ?? ""))
                     }
                 }
-                output.endLine()
+                try output.endLine()
             }
-            output.flush()
+            try output.flush()
         }
     }
 
@@ -97,30 +97,6 @@ struct TokenizeInputError: LocalizedError, ClassifiedError {
     }
 
     var exitCode: ExitCode { Exit.dataError }
-}
-
-/// Buffers standard output and writes it in large blocks, so output costs no more than the work;
-/// input from a pipe or terminal gets its output line by line.
-struct StandardOutput {
-    /// Whether each line is written at once, for input that arrives a line at a time.
-    let flushesEachLine: Bool
-    private var buffer: [UInt8] = []
-
-    init(flushesEachLine: Bool) { self.flushesEachLine = flushesEachLine }
-
-    mutating func write(_ text: String) { buffer.append(contentsOf: text.utf8) }
-
-    mutating func write(_ bytes: UnsafeBufferPointer<UInt8>) { buffer.append(contentsOf: bytes) }
-
-    mutating func endLine() {
-        buffer.append(0x0A)
-        if flushesEachLine || buffer.count >= 1 << 16 { flush() }
-    }
-
-    mutating func flush() {
-        FileHandle.standardOutput.write(Data(buffer))
-        buffer.removeAll(keepingCapacity: true)
-    }
 }
 
 extension TokenizerError: ClassifiedError {

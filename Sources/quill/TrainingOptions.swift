@@ -57,9 +57,14 @@ struct TrainingOptions: ParsableArguments {
                            "--dropout": dropout.map(Double.init), "--grad-clip": gradClip.map(Double.init)])
         if let steps, steps <= 0 { throw ValidationError("--steps must be positive, got \(steps).") }
         if let epochs, epochs <= 0 { throw ValidationError("--epochs must be positive, got \(epochs).") }
+        // Beyond this the step count would overflow; no run on one machine needs more.
+        if let epochs, epochs > 1e6 { throw ValidationError("--epochs must be at most 1000000, got \(epochs).") }
         if steps != nil && epochs != nil { throw ValidationError("Give --steps or --epochs, not both.") }
-        if let time, TrainingDuration(parsing: time) == nil {
-            throw ValidationError("--time \(time) is not a duration; use a form such as 90s, 20m or 1h30m.")
+        if let time {
+            guard let seconds = TrainingDuration.seconds(in: time), seconds.isFinite else {
+                throw ValidationError("--time \(time) is not a duration; use a form such as 90s, 20m or 1h30m.")
+            }
+            guard seconds > 0 else { throw ValidationError("--time must be longer than zero, got \(time).") }
         }
         if !(validFraction > 0 && validFraction < 1) {
             throw ValidationError("--valid-fraction must be between 0 and 1, got \(validFraction).")

@@ -46,6 +46,9 @@ import TestSupport
         let sample = try Self.quill(arguments), again = try Self.quill(arguments)
         #expect(sample.status == 0, "\(sample.error)")
         #expect(sample.output.hasPrefix("ROMEO:"))
+        // The second sample follows the first after a blank line, in order, through a pipe too.
+        #expect(sample.output.components(separatedBy: "\n\nROMEO:").count == 2 && sample.output.hasSuffix("\n"),
+                "\(sample.output)")
         #expect(sample.output == again.output)
 
         let evaluation = try Self.quill(["eval", model, "--corpus", corpus, "--json"])
@@ -88,7 +91,9 @@ import TestSupport
         #expect(try Self.lossRecords(scratch.file("resumed.metrics.jsonl")) == expected)
     }
 
-    @Test func controlCSavesACheckpointAndExits() throws {
+    /// Ctrl-C, and SIGTERM as `kill`, `timeout` and batch schedulers send, save and stop.
+    @Test(arguments: [SIGINT, SIGTERM])
+    func aStopSignalSavesACheckpointAndExits(_ signalNumber: Int32) throws {
         let scratch = try ScratchDirectory("quill-charrnn")
         let corpus = try scratch.write(Self.corpus, to: "corpus.txt")
         let process = Process()
@@ -105,19 +110,19 @@ import TestSupport
         while Date() < deadline, (try? String(contentsOfFile: metrics, encoding: .utf8))?.isEmpty ?? true {
             Thread.sleep(forTimeInterval: 0.05)
         }
-        process.interrupt()
+        kill(process.processIdentifier, signalNumber)
         let stop = Date().addingTimeInterval(30)
         while process.isRunning && Date() < stop { Thread.sleep(forTimeInterval: 0.05) }
         if process.isRunning {
-            // SIGKILL: a process that ignores SIGINT may block SIGTERM as well.
             kill(process.processIdentifier, SIGKILL)
-            Issue.record("quill ignored SIGINT for 30 s")
+            Issue.record("quill ignored signal \(signalNumber) for 30 s")
         }
         process.waitUntilExit()
         let error = try String(contentsOfFile: scratch.file("stderr.txt"), encoding: .utf8)
         #expect(process.terminationStatus == 130, "\(error)")
         #expect(error.contains("checkpoint saved (continue with --resume)"), "\(error)")
         #expect(FileManager.default.fileExists(atPath: scratch.file("model.last.safetensors")))
+        #expect(!FileManager.default.fileExists(atPath: metrics + ".new"))
     }
 
     struct Failure: CustomTestStringConvertible, Sendable {
@@ -209,6 +214,8 @@ import TestSupport
         (["--output", "."], "--output . is a directory"),
         (["--output", "model.safetensors", "--learning-rate", "inf"], "--learning-rate must be a finite number, got inf."),
         (["--output", "model.safetensors", "--epochs", "nan"], "--epochs must be a finite number, got nan."),
+        (["--output", "model.safetensors", "--epochs", "1e300"], "--epochs must be at most 1000000, got 1e+300."),
+        (["--output", "model.safetensors", "--time", "0s"], "--time must be longer than zero, got 0s."),
     ])
     func destructiveOrMeaninglessOptionsAreRefused(_ arguments: [String], _ message: String) throws {
         let scratch = try ScratchDirectory("quill-charrnn")
@@ -220,6 +227,50 @@ import TestSupport
         #expect(run.status == 64, "\(run.error)")
         #expect(run.error.contains(message), "\(run.error)")
         #expect(try String(contentsOfFile: corpus, encoding: .utf8) == Self.corpus)
+    }
+
+    /// An --output that is a device or named pipe is refused: saving renames a file over the
+    /// path, which would replace it (as root, /dev/null itself).
+    @Test func anOutputThatIsNotARegularFileIsRefused() throws {
+        let scratch = try ScratchDirectory("quill-charrnn")
+        let corpus = try scratch.write(Self.corpus, to: "corpus.txt")
+        let pipe = scratch.file("pipe")
+        #expect(mkfifo(pipe, 0o600) == 0)
+        for arguments in [["train", "char-rnn", "--corpus", corpus, "--steps", "2"] + Self.tinySizes,
+                          ["vocab", "build", "--tokenizer", "char", corpus]] {
+            let run = try Self.quill(arguments + ["--output", pipe])
+            #expect(run.status == 64, "\(run.error)")
+            #expect(run.error.contains("--output \(pipe) exists and is not a regular file"), "\(run.error)")
+        }
+        var status = stat()
+        #expect(stat(pipe, &status) == 0 && status.st_mode & S_IFMT == S_IFIFO)
+        #expect(!FileManager.default.fileExists(atPath: pipe + ".last.safetensors"))
+    }
+
+    /// Results that cannot be written (stdout on a full disk) fail with one line and exit 1,
+    /// where they trapped (`sample`) or were lost with exit 0 (`info`).
+    @Test(.enabled(if: FileManager.default.isWritableFile(atPath: "/dev/full")))
+    func aFullStandardOutputFailsWithOneLine() throws {
+        let scratch = try ScratchDirectory("quill-charrnn")
+        let corpus = try scratch.write(Self.corpus, to: "corpus.txt")
+        let model = scratch.file("model.safetensors")
+        let vocabulary = scratch.file("vocabulary.json")
+        #expect(try Self.train(corpus, output: model, ["--steps", "2"]).status == 0)
+        #expect(try Self.quill(["vocab", "build", "--tokenizer", "char", "--output", vocabulary, corpus]).status == 0)
+        for arguments in [["sample", model, "--max-tokens", "5", "--seed", "1"], ["info", model],
+                          ["tokenize", "--vocab", vocabulary, corpus]] {
+            let process = Process()
+            process.executableURL = quillExecutable
+            process.arguments = arguments
+            process.standardOutput = FileHandle(forWritingAtPath: "/dev/full")
+            let error = Pipe()
+            process.standardError = error
+            try process.run()
+            let message = String(decoding: error.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 1, "\(arguments[0]): \(message)")
+            #expect(message == "quill: cannot write to standard output: No space left on device.\n", "\(arguments[0]): \(message)")
+        }
     }
 
     /// Sizes too large for the machine's memory end the run with one line, not a crash.

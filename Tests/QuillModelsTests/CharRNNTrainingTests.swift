@@ -115,6 +115,17 @@ import TestSupport
         #expect(!result.loss.isFinite, "a learning rate of 1e38 should overflow the logits")
     }
 
+    /// Progress figures of a diverged run (a finite loss of 10³⁰) and absurd budgets print
+    /// instead of overflowing an integer, which trapped mid-run and in `quill info`.
+    @Test func hugeFiguresFormatWithoutTrapping() {
+        #expect(format(123.45678, 4) == "123.4568")
+        #expect(format(-2.5, 1) == "-2.5")
+        #expect(format(7.2e30, 4) == "7.2e+30")
+        #expect(format(-1e16, 2) == "-1e+16")
+        #expect(formatDuration(3725) == "1h02m")
+        #expect(formatDuration(1e300).hasSuffix("e+296h"))
+    }
+
     struct BadCorpus: CustomTestStringConvertible, Sendable {
         var name: String
         var bytes: [UInt8]

@@ -61,6 +61,19 @@ import TestSupport
         #expect(figures["tokens"] as? Int == 42)
     }
 
+    /// A one-sentence corpus without --valid leaves nothing to train on once validation is held
+    /// out, and the error says so (it said the file was empty).
+    @Test func aOneSentenceCorpusNeedsValidationText() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let corpus = directory.appendingPathComponent("one.txt").path
+        try "hello world\n".write(toFile: corpus, atomically: true, encoding: .utf8)
+        let run = try Self.quill(["train", "vae", "--corpus", corpus, "--output", directory.appendingPathComponent("m.safetensors").path,
+                                  "--steps", "1", "--tokenizer", "whitespace", "--threads", "1"])
+        #expect(run.status == 65, "\(run.error)")
+        #expect(run.error.contains("\(corpus) has 1 sentence, too few to hold some out for validation"), "\(run.error)")
+    }
+
     @Test func languageModelBaselineTrainsAndEvaluates() throws {
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
