@@ -144,6 +144,7 @@ public final class Trainer {
         var reason = TrainingSummary.Reason.steps
         // A fresh run has saved nothing yet, whatever an earlier run left at --output.
         var savedAny = progress.step > 0 && FileManager.default.fileExists(atPath: files.last)
+        let firstStep = progress.step
         var rate = 0.0
         var lastTrainLoss = Double.nan
 
@@ -207,6 +208,18 @@ public final class Trainer {
             }
             if progress.step % limits.evaluationInterval == 0 { try evaluateAndSave() }
         }
+        let best = "Best val loss \(format(progress.bestValidationLoss ?? .nan, 4)) at step \(progress.bestStep ?? 0)"
+        // A resumed run that was already over (or stopped before its first step) leaves its
+        // checkpoints and log as they were, rather than evaluating and saving them again.
+        if progress.step == firstStep && savedAny {
+            let why = switch reason {
+            case .steps: "the run had already finished its \(progress.step) steps"
+            case .time: "the run had already used its --time budget, at step \(progress.step)"
+            case .interrupted: "interrupted before its first step"
+            }
+            reporter.finish("Nothing trained: \(why). \(best); \(files.best) and \(files.last) are unchanged.")
+            return TrainingSummary(reason: reason, progress: progress, lastEvaluation: lastEvaluation)
+        }
         if progress.step % limits.evaluationInterval != 0 || !savedAny { try evaluateAndSave() }
         progress.elapsedSeconds = trainingTime()
         if windowSteps > 0 { lastTrainLoss = windowLoss / Double(windowSteps) }
@@ -218,7 +231,7 @@ public final class Trainer {
         case .time: "time budget reached after \(progress.step) steps"
         case .interrupted: "interrupted at step \(progress.step); checkpoint saved (continue with --resume)"
         }
-        reporter.finish("\(how). Best val loss \(format(progress.bestValidationLoss ?? .nan, 4)) at step \(progress.bestStep ?? 0); saved \(files.best) (best) and \(files.last) (last).")
+        reporter.finish("\(how). \(best); saved \(files.best) (best) and \(files.last) (last).")
         return TrainingSummary(reason: reason, progress: progress, lastEvaluation: lastEvaluation)
     }
 }

@@ -69,9 +69,14 @@ public struct TrainingReport {
         for (name, value) in figures {
             page += "<tr><th>\(escapeXML(name))</th><td>\(escapeXML(value))</td></tr>"
         }
-        page += "</table>\n<h2>Curves</h2><div class=\"plots\">\n"
-        for plot in plots() { page += plot.render() + "\n" }
-        page += "</div>\n"
+        page += "</table>\n<h2>Curves</h2>\n"
+        if records.isEmpty {
+            page += "<p>None: the model's metrics log (NAME.metrics.jsonl) was not beside it.</p>\n"
+        } else {
+            page += "<div class=\"plots\">\n"
+            for plot in plots() { page += plot.render() + "\n" }
+            page += "</div>\n"
+        }
         if !samples.isEmpty {
             page += "<h2>Samples</h2>\n"
             for sample in samples { page += "<pre>\(escapeXML(sample))</pre>\n" }

@@ -8,7 +8,7 @@ struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
         abstract: "Writes a self-contained HTML training report with plots, final figures and samples.",
-        discussion: "The curves come from the NAME.metrics.jsonl log that training writes beside the model.")
+        discussion: "The curves come from the NAME.metrics.jsonl log that training writes beside the model; without it the report has the figures and samples alone.")
 
     @Argument(help: "The model file (.safetensors) written by `quill train`.")
     var model: String
@@ -34,7 +34,13 @@ struct ReportCommand: ParsableCommand {
         try runReportingErrors {
             let loaded = try loadModel(at: model)
             let metricsURL = MetricsLog.url(forModelAt: model)
-            let records = try MetricsLog.read(metricsURL)
+            // A model shared without its log still gets a report: its figures and samples.
+            var records: [[String: Double]] = []
+            if FileManager.default.fileExists(atPath: metricsURL.path) {
+                records = try MetricsLog.read(metricsURL)
+            } else {
+                FileHandle.standardError.write(Data("quill: warning: no metrics log at \(metricsURL.path), so the report has no curves.\n".utf8))
+            }
             var figures: [(String, String)] = [("model", model), ("kind", loaded.kind.rawValue)]
             if let progress = loaded.file.trainingProgress {
                 if let command = progress.command { figures.append(("command", shellCommand(command))) }

@@ -208,6 +208,41 @@ import TestSupport
         #expect(records.count == 1 && records[0]["step"] == 3, "\(records)")
     }
 
+    /// Resuming a run that has already finished trains nothing and leaves its files as they were
+    /// (it evaluated again, appended a duplicate record and printed a loss of nan).
+    @Test func resumingAFinishedRunChangesNothing() throws {
+        let scratch = try ScratchDirectory("quill-charrnn")
+        let corpus = try scratch.write(Self.corpus, to: "corpus.txt")
+        let model = scratch.file("model.safetensors"), log = scratch.file("model.metrics.jsonl")
+        #expect(try Self.train(corpus, output: model, ["--steps", "5", "--eval-interval", "2"]).status == 0)
+        let files = [model, scratch.file("model.last.safetensors"), log]
+        let before = try files.map { try Data(contentsOf: URL(fileURLWithPath: $0)) }
+        let again = try Self.train(corpus, output: model, ["--steps", "5", "--eval-interval", "2", "--resume"])
+        #expect(again.status == 0, "\(again.error)")
+        #expect(again.error.contains("Nothing trained: the run had already finished its 5 steps. Best val loss "), "\(again.error)")
+        #expect(!again.error.contains("nan"), "\(again.error)")
+        #expect(try files.map { try Data(contentsOf: URL(fileURLWithPath: $0)) } == before)
+    }
+
+    /// `quill report` draws the curves from the metrics log; a model shared without its log
+    /// still gets a report, of its figures and samples, with a warning.
+    @Test func aReportNeedsNoMetricsLog() throws {
+        let scratch = try ScratchDirectory("quill-charrnn")
+        let corpus = try scratch.write(Self.corpus, to: "corpus.txt")
+        let model = scratch.file("model.safetensors"), page = scratch.file("report.html")
+        #expect(try Self.train(corpus, output: model, ["--steps", "4", "--eval-interval", "2"]).status == 0)
+        let full = try Self.quill(["report", model, "--output", page, "--samples", "1"])
+        #expect(full.status == 0 && full.output == page + "\n" && full.error.isEmpty, "\(full.error)")
+        #expect(try String(contentsOfFile: page, encoding: .utf8).contains("<svg"))
+
+        try FileManager.default.removeItem(atPath: scratch.file("model.metrics.jsonl"))
+        let bare = try Self.quill(["report", model, "--output", page, "--samples", "1"])
+        #expect(bare.status == 0, "\(bare.error)")
+        #expect(bare.error == "quill: warning: no metrics log at \(scratch.file("model.metrics.jsonl")), so the report has no curves.\n")
+        let html = try String(contentsOfFile: page, encoding: .utf8)
+        #expect(!html.contains("<svg") && html.contains("None: the model's metrics log") && html.contains("best validation loss"))
+    }
+
     /// Options that would destroy an input or cannot mean anything are usage errors before any work.
     @Test(arguments: [
         (["--output", "corpus.txt"], "--output corpus.txt is the --corpus file"),
