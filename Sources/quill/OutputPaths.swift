@@ -6,15 +6,18 @@ import Foundation
 /// by any path (a symbolic or hard link too): writing it would destroy an input.
 func checkOutput(_ output: String, flag: String = "--output", inputs: [(flag: String, path: String)]) throws {
     guard !output.isEmpty else { throw ValidationError("\(flag) is empty; give the file to write.") }
-    var isDirectory: ObjCBool = false
-    if FileManager.default.fileExists(atPath: output, isDirectory: &isDirectory), isDirectory.boolValue {
-        throw ValidationError("\(flag) \(output) is a directory; give a file inside it, such as \(output)/model.safetensors.")
-    }
-    // Output is written to a temporary file renamed over the path, which would replace a device
-    // or a named pipe (as root, /dev/null itself) with a regular file.
     var status = stat()
-    if stat(output, &status) == 0, status.st_mode & S_IFMT != S_IFREG {
-        throw ValidationError("\(flag) \(output) exists and is not a regular file (a device, pipe or socket); give a file path.")
+    if stat(output, &status) == 0 {
+        switch status.st_mode & S_IFMT {
+        case S_IFREG:
+            break
+        case S_IFDIR:
+            throw ValidationError("\(flag) \(output) is a directory; give a file inside it, such as \(output)/model.safetensors.")
+        default:
+            // Output is written to a temporary file renamed over the path, which would replace a
+            // device or a named pipe (as root, /dev/null itself) with a regular file.
+            throw ValidationError("\(flag) \(output) exists and is not a regular file (a device, pipe or socket); give a file path.")
+        }
     }
     if let input = inputs.first(where: { isSameFile(output, $0.path) }) {
         throw ValidationError("\(flag) \(output) is the \(input.flag) file; writing it would destroy it. Choose another path.")
