@@ -107,7 +107,7 @@ extension Vocabulary {
 }
 
 /// JSON string escaping and error descriptions for the hand-laid-out files.
-enum JSONString {
+public enum JSONString {
     /// Appends `bytes` (valid UTF-8) escaped for the inside of a JSON string literal.
     static func appendEscaped(_ bytes: UnsafeBufferPointer<UInt8>, to output: inout [UInt8]) {
         let hex = Array("0123456789abcdef".utf8)
@@ -125,7 +125,7 @@ enum JSONString {
     }
 
     /// A one-line description of a JSON decoding error: what was wrong and where.
-    static func describe(_ error: any Error) -> String {
+    public static func describe(_ error: any Error) -> String {
         func path(_ context: DecodingError.Context) -> String {
             let keys = context.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }
             return keys.isEmpty ? "" : " at \(keys.joined(separator: "."))"

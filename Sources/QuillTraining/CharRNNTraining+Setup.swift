@@ -126,7 +126,7 @@ extension CharRNNTrainingTask {
 func loadCharRNNNetwork(_ file: ModelFile, path: String) throws -> (CharRNN, any Tokenizer) {
     let configuration = try file.decodeConfiguration(CharRNN.Configuration.self, path: path)
     if let problem = configuration.problem { throw ModelFileError.badConfiguration(path, problem) }
-    let tokenizer = try TokenizerFile.decode(Array(file.tokenizer.utf8), source: path)
+    let tokenizer = try file.decodeTokenizer(source: path)
     guard tokenizer.vocabularySize == configuration.vocabularySize else {
         throw ModelFileError.badConfiguration(
             path, "its tokenizer has \(tokenizer.vocabularySize) ids but vocab_size is \(configuration.vocabularySize)")

@@ -26,7 +26,7 @@ public struct TokenizedCorpus {
     public init(corpus: String, valid: String?, validFraction: Double, tokenizer source: TokenizerSource) throws {
         let text = try TextCorpus.read(corpus)
         switch source {
-        case .file(let path): tokenizer = try TokenizerFile.load(from: path)
+        case .file(let path): tokenizer = try loadTokenizer(at: path)
         case .given(let given): tokenizer = given
         case .character: tokenizer = try TokenizerFile.tokenizer(for: text.characterVocabulary())
         case .bpe(let size):

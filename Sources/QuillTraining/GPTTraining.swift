@@ -91,7 +91,7 @@ public final class GPTTrainingTask: TrainingTask {
             state.options.decaySteps = decaySteps
             state.options.decaySeconds = nil
         }
-        let tokenizer = try TokenizerFile.decode(Array(file.tokenizer.utf8), source: path)
+        let tokenizer = try file.decodeTokenizer(source: path)
         try self.init(model: model, tokenizer: tokenizer, trainTokens: trainTokens, validTokens: validTokens, state: state)
         try optimizer.loadState(file.optimizerState, origin: path)
     }

@@ -2,6 +2,7 @@ import Foundation
 import QuillModels
 import QuillNN
 import QuillTensor
+import QuillText
 
 /// A model as one safetensors file: weights, and in its metadata the model kind, configuration,
 /// tokenizer and training state. It is enough to sample, evaluate, resume or share a model.
@@ -45,6 +46,11 @@ public struct ModelFile {
             let repeated = kind == .gpt && entry.key == GPT.headName
             return repeated || MeanBatchNorm.isRunningStatistic(entry.key) ? total : total + entry.value.count
         }
+    }
+
+    /// The tokenizer the model's ids belong to; `source` names the file in errors.
+    public func decodeTokenizer(source: String) throws -> any Tokenizer {
+        try TokenizerFile.decode(Array(tokenizer.utf8), source: source)
     }
 
     /// Where the training recorded in this file stood when it was saved; nil when the file
@@ -127,7 +133,7 @@ public struct ModelFile {
         do {
             return try JSONDecoder().decode(C.self, from: Data(configuration.utf8))
         } catch {
-            throw ModelFileError.badConfiguration(path, "\(error)")
+            throw ModelFileError.badConfiguration(path, JSONString.describe(error))
         }
     }
 }

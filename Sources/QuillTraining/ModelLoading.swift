@@ -28,6 +28,14 @@ public struct LoadedModel {
     }
 }
 
+/// Reads the tokenizer a `--vocab` path names: a vocabulary or tokenizer file, or a Quill model
+/// (`.safetensors`), whose own tokenizer it then is, so a new run or `quill tokenize` can use a
+/// trained model's ids.
+public func loadTokenizer(at path: String) throws -> any Tokenizer {
+    guard path.hasSuffix(".safetensors") else { return try TokenizerFile.load(from: path) }
+    return try ModelFile.read(path).decodeTokenizer(source: path)
+}
+
 /// Reads the model at `path`, whatever its kind.
 public func loadModel(at path: String) throws -> LoadedModel {
     let file = try ModelFile.read(path)
@@ -35,7 +43,7 @@ public func loadModel(at path: String) throws -> LoadedModel {
     case .charRNN:
         return try loadCharRNN(file, path: path)
     case .gpt:
-        let tokenizer = try TokenizerFile.decode(Array(file.tokenizer.utf8), source: path)
+        let tokenizer = try file.decodeTokenizer(source: path)
         let model = try GPTTextModel(model: GPT(file: file, path: path), tokenizer: tokenizer, origin: path)
         return LoadedModel(path: path, file: file, textGenerator: model, evaluator: model)
     case .vae, .hvae, .lm:

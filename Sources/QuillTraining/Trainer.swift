@@ -208,7 +208,8 @@ public final class Trainer {
             }
             if progress.step % limits.evaluationInterval == 0 { try evaluateAndSave() }
         }
-        let best = "Best val loss \(format(progress.bestValidationLoss ?? .nan, 4)) at step \(progress.bestStep ?? 0)"
+        // Read after the final evaluation below, which can set a new best.
+        var best: String { "Best val loss \(format(progress.bestValidationLoss ?? .nan, 4)) at step \(progress.bestStep ?? 0)" }
         // A resumed run that was already over (or stopped before its first step) leaves its
         // checkpoints and log as they were, rather than evaluating and saving them again.
         if progress.step == firstStep && savedAny {

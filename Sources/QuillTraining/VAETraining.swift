@@ -275,7 +275,7 @@ public func loadSentenceModel(_ file: ModelFile, path: String) throws -> any Sen
     if let problem = configuration.problem(for: file.kind) {
         throw SentenceModelError.invalidConfiguration(origin: path, problem: problem)
     }
-    let tokenizer = try TokenizerFile.decode(Array(file.tokenizer.utf8), source: path)
+    let tokenizer = try file.decodeTokenizer(source: path)
     guard tokenizer.vocabularySize == configuration.vocabularySize else {
         throw SentenceModelError.tokenizerMismatch(origin: path, tokenizerSize: tokenizer.vocabularySize,
                                                    vocabularySize: configuration.vocabularySize)

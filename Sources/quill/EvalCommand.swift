@@ -37,7 +37,7 @@ struct EvalCommand: ParsableCommand {
     var threads: Int?
 
     func validate() throws {
-        if let samples, samples <= 0 { throw ValidationError("--samples must be positive, got \(samples).") }
+        try requireSizes(["--samples": samples])
         try requireFinite(["--temperature": temperature.map(Double.init)])
         if let temperature, !(temperature > 0) {
             throw ValidationError("--temperature must be greater than 0, got \(temperature).")

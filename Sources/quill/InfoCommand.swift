@@ -41,7 +41,10 @@ struct InfoCommand: ParsableCommand {
             print("parameters     \(parameters)")
             print("configuration  \(file.configuration)")
             for (key, value) in tokenizerSummary(tokenizer).sorted(by: { $0.key < $1.key }) {
-                print("tokenizer      \(key): \(value)")
+                let text = (value as? [String: Any]).map { fields in
+                    fields.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+                } ?? "\(value)"
+                print("tokenizer      \(key): \(text)")
             }
             if let progress {
                 if let command = progress.command { print("command        \(shellCommand(command))") }
@@ -57,16 +60,17 @@ struct InfoCommand: ParsableCommand {
         }
     }
 
-    private func tokenizerSummary(_ tokenizer: [String: Any]?) -> [String: String] {
+    /// The tokenizer's kind, normalization (a JSON object) and size (a number), as its file has them.
+    private func tokenizerSummary(_ tokenizer: [String: Any]?) -> [String: Any] {
         guard let tokenizer else { return [:] }
-        var summary: [String: String] = [:]
+        var summary: [String: Any] = [:]
         for key in ["kind", "tokenizer", "normalization", "size"] {
-            if let value = tokenizer[key] { summary[key] = "\(value)" }
+            if let value = tokenizer[key] { summary[key] = value }
         }
-        if let tokens = tokenizer["tokens"] as? [Any] { summary["size"] = "\(tokens.count)" }
+        if let tokens = tokenizer["tokens"] as? [Any] { summary["size"] = tokens.count }
         if let model = tokenizer["model"] as? [String: Any], let vocab = model["vocab"] as? [String: Any] {
             summary["kind"] = "bpe"
-            summary["size"] = "\(vocab.count)"
+            summary["size"] = vocab.count
         }
         return summary
     }

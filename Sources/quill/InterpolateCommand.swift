@@ -35,7 +35,7 @@ struct InterpolateCommand: ParsableCommand {
     var threads: Int?
 
     func validate() throws {
-        guard steps >= 1 else { throw ValidationError("--steps must be at least 1, got \(steps).") }
+        try requireSizes(["--steps": steps])
     }
 
     func run() throws {

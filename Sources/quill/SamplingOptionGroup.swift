@@ -39,7 +39,7 @@ struct SamplingOptionGroup: ParsableArguments {
         guard topK >= 0 else { throw ValidationError("--top-k must be 0 or more, got \(topK).") }
         guard topP > 0 && topP <= 1 else { throw ValidationError("--top-p must be in (0, 1], got \(topP).") }
         guard maxTokens > 0 else { throw ValidationError("--max-tokens must be positive, got \(maxTokens).") }
-        guard beamWidth > 0 else { throw ValidationError("--beam-width must be positive, got \(beamWidth).") }
+        try requireSizes(["--beam-width": beamWidth])
         guard repetitionPenalty > 0 else {
             throw ValidationError("--repetition-penalty must be positive, got \(repetitionPenalty).")
         }

@@ -79,9 +79,9 @@ struct SentenceModelOptions: ParsableArguments {
         try requireFinite(["--word-dropout": Double(wordDropout), "--free-bits": Double(freeBits), "--beta": Double(beta), "--posterior-batch-norm": posteriorBatchNorm.map(Double.init),
                            "--kl-start": klStart, "--kl-cycle-ratio": klCycleRatio,
                            "--min-learning-rate": minLearningRate.map(Double.init)])
-        for (flag, value) in [("--embedding-size", embeddingSize), ("--hidden-size", hiddenSize), ("--latent-size", latentSize),
-                              ("--kl-anneal-steps", klAnnealSteps), ("--kl-cycles", klCycles),
-                              ("--valid-samples", validSamples), ("--max-length", maxLength), ("--min-count", minCount)]
+        try requireSizes(["--embedding-size": embeddingSize, "--hidden-size": hiddenSize, "--latent-size": latentSize,
+                          "--valid-samples": validSamples, "--max-length": maxLength])
+        for (flag, value) in [("--kl-anneal-steps", klAnnealSteps), ("--kl-cycles", klCycles), ("--min-count", minCount)]
             where value <= 0 {
             throw ValidationError("\(flag) must be positive, got \(value).")
         }

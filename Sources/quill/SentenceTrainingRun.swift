@@ -28,7 +28,7 @@ struct SentenceTrainingRun {
                 let saved = try ModelFile.read(files.last, expecting: [kind], purpose: "--resume")
                 TrainingOptions.noteFlagsUnreadOnResume(alsoRead: ["--valid-fraction", "--max-length"],
                                                         commandThatBegan: saved.trainingProgress?.command)
-                data = try sentences(tokenizer: try TokenizerFile.decode(Array(saved.tokenizer.utf8), source: files.last))
+                data = try sentences(tokenizer: try saved.decodeTokenizer(source: files.last))
                 task = try SentenceTrainingTask(resumingFrom: files.last, train: data.train, validation: data.valid,
                                                 decaySteps: stepLimit)
             } else {
@@ -99,7 +99,7 @@ struct SentenceTrainingRun {
 
     /// --vocab, or a word-level vocabulary built from the corpus.
     private func makeTokenizer() throws -> any Tokenizer {
-        if let path = training.vocab { return try TokenizerFile.load(from: path) }
+        if let path = training.vocab { return try loadTokenizer(at: path) }
         var builder = try VocabularyBuilder(settings: .defaults(for: model.tokenizer))
         try builder.addFile(atPath: training.corpus)
         var vocabulary = try builder.build(minimumCount: model.minCount, maximumSize: model.vocabSize)

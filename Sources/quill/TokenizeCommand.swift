@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import QuillText
+import QuillTraining
 
 struct TokenizeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -12,7 +13,7 @@ struct TokenizeCommand: ParsableCommand {
             --decode reads such lines back into text. VOCAB is any file written by `quill vocab build`.
             """)
 
-    @Option(help: "The vocabulary or tokenizer file.")
+    @Option(help: "The vocabulary or tokenizer file, or a model whose vocabulary to use.")
     var vocab: String
 
     @Flag(help: "Print token ids instead of tokens.")
@@ -37,7 +38,7 @@ struct TokenizeCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            let tokenizer = try TokenizerFile.load(from: vocab)
+            let tokenizer = try loadTokenizer(at: vocab)
             let reader = try TextLineReader(path: file, handling: replaceInvalidUTF8 ? .replace : .reject)
             var output = StandardOutput(flushesEachLine: reader.isStreaming)
             var lineNumber = 0

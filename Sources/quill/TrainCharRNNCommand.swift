@@ -61,10 +61,7 @@ struct TrainCharRNNCommand: ParsableCommand {
 
     func validate() throws {
         try requireFinite(["--min-learning-rate": minLearningRate.map(Double.init), "--decay-factor": Double(decayFactor)])
-        for (flag, value) in [("--layers", layers), ("--hidden-size", hiddenSize), ("--embedding-size", embeddingSize),
-                              ("--seq-len", seqLen)] where value <= 0 {
-            throw ValidationError("\(flag) must be positive, got \(value).")
-        }
+        try requireSizes(["--layers": layers, "--hidden-size": hiddenSize, "--embedding-size": embeddingSize, "--seq-len": seqLen])
         if warmupSteps < 0 { throw ValidationError("--warmup-steps must be 0 or more, got \(warmupSteps).") }
         if let minLearningRate, !(minLearningRate >= 0) {
             throw ValidationError("--min-learning-rate must be 0 or more, got \(minLearningRate).")
@@ -124,7 +121,7 @@ struct TrainCharRNNCommand: ParsableCommand {
 
     /// The tokenizer of the `--vocab` file, which must be a character vocabulary.
     private func characterTokenizer(_ path: String) throws -> any Tokenizer {
-        let tokenizer = try TokenizerFile.load(from: path)
+        let tokenizer = try loadTokenizer(at: path)
         guard tokenizer.kind == .character else {
             throw TrainingError.invalidOption(
                 "--vocab \(path) is a \(tokenizer.kind.rawValue) vocabulary, but a char-rnn needs a character one. Build it with `quill vocab build --tokenizer char`, or leave out --vocab.")

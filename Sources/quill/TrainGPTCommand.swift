@@ -65,10 +65,8 @@ struct TrainGPTCommand: ParsableCommand {
 
     func validate() throws {
         try requireFinite(["--min-learning-rate": Double(minLearningRate), "--weight-decay": Double(weightDecay), "--beta2": beta2])
-        for (flag, value) in [("--n-layer", nLayer), ("--n-head", nHead), ("--n-embd", nEmbd), ("--block-size", blockSize),
-                              ("--grad-accum", gradAccum), ("--eval-batches", evalBatches)] where value <= 0 {
-            throw ValidationError("\(flag) must be positive, got \(value).")
-        }
+        try requireSizes(["--n-layer": nLayer, "--n-head": nHead, "--n-embd": nEmbd, "--block-size": blockSize,
+                          "--grad-accum": gradAccum, "--eval-batches": evalBatches])
         if nEmbd % nHead != 0 { throw ValidationError("--n-embd \(nEmbd) must be a multiple of --n-head \(nHead).") }
         if warmupSteps < 0 { throw ValidationError("--warmup-steps must be 0 or more, got \(warmupSteps).") }
         if let decaySteps, decaySteps < warmupSteps {
@@ -95,7 +93,7 @@ struct TrainGPTCommand: ParsableCommand {
                 let saved = try ModelFile.read(files.last, expecting: [.gpt], purpose: "--resume")
                 TrainingOptions.noteFlagsUnreadOnResume(alsoRead: ["--valid-fraction", "--decay-steps"],
                                                         commandThatBegan: saved.trainingProgress?.command)
-                let savedTokenizer = try TokenizerFile.decode(Array(saved.tokenizer.utf8), source: files.last)
+                let savedTokenizer = try saved.decodeTokenizer(source: files.last)
                 corpus = try tokenize(.given(savedTokenizer))
                 task = try GPTTrainingTask(resumingFrom: files.last, trainTokens: corpus.train, validTokens: corpus.valid,
                                            decaySteps: decaySteps ?? training.steps)

@@ -22,6 +22,7 @@ struct TrainHVAECommand: ParsableCommand {
 
     func validate() throws {
         guard levels >= 2 else { throw ValidationError("--levels must be at least 2, got \(levels); use `quill train vae` for one.") }
+        try requireSizes(["--levels": levels])
     }
 
     func run() throws {

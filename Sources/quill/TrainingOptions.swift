@@ -13,7 +13,7 @@ struct TrainingOptions: ParsableArguments {
     @Option(help: "The share of the corpus held out for validation when no --valid file is given.")
     var validFraction: Double = 0.1
 
-    @Option(help: "A vocabulary built with `quill vocab build`; without it one is built from the corpus.")
+    @Option(help: "A vocabulary built with `quill vocab build`, or a model whose vocabulary to use; without it one is built from the corpus.")
     var vocab: String?
 
     @Option(help: "Where to write the best model (a .safetensors file).")
@@ -71,7 +71,7 @@ struct TrainingOptions: ParsableArguments {
         }
         if let evalInterval, evalInterval <= 0 { throw ValidationError("--eval-interval must be positive.") }
         if let threads, threads <= 0 { throw ValidationError("--threads must be positive, got \(threads).") }
-        if let batchSize, batchSize <= 0 { throw ValidationError("--batch-size must be positive, got \(batchSize).") }
+        try requireSizes(["--batch-size": batchSize])
         if let learningRate, !(learningRate > 0) {
             throw ValidationError("--learning-rate must be positive, got \(learningRate).")
         }
@@ -180,5 +180,19 @@ struct TrainingOptions: ParsableArguments {
 func requireFinite(_ options: KeyValuePairs<String, Double?>) throws {
     for case let (flag, value?) in options where !value.isFinite {
         throw ValidationError("\(flag) must be a finite number, got \(value).")
+    }
+}
+
+/// The largest value a size flag (widths, lengths, counts of layers, heads or levels, the batch)
+/// takes: far beyond any model one machine trains, and small enough that no product of sizes
+/// the models form (4·hidden·(embedding + hidden), batch·length·vocabulary) overflows an `Int`
+/// before the allocation that says it does not fit in memory.
+let largestSize = 1 << 20
+
+/// Throws unless every size given is between 1 and ``largestSize``.
+func requireSizes(_ options: KeyValuePairs<String, Int?>) throws {
+    for case let (flag, value?) in options where !(1...largestSize).contains(value) {
+        throw ValidationError(value < 1 ? "\(flag) must be positive, got \(value)."
+                                        : "\(flag) must be at most \(largestSize), got \(value).")
     }
 }

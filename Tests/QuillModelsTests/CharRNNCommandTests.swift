@@ -208,6 +208,40 @@ import TestSupport
         #expect(records.count == 1 && records[0]["step"] == 3, "\(records)")
     }
 
+    /// A run that ends between evaluations evaluates at its last step, and its closing line
+    /// reports that evaluation (it read the best before it: "Best val loss nan at step 0").
+    @Test func theClosingLineCountsTheLastEvaluation() throws {
+        let scratch = try ScratchDirectory("quill-charrnn")
+        let corpus = try scratch.write(Self.corpus, to: "corpus.txt")
+        let run = try Self.train(corpus, output: scratch.file("model.safetensors"), ["--steps", "3", "--eval-interval", "100"])
+        #expect(run.status == 0, "\(run.error)")
+        #expect(run.error.contains("finished 3 steps. Best val loss ") && run.error.contains(" at step 3; saved "), "\(run.error)")
+        #expect(!run.error.contains("nan"), "\(run.error)")
+    }
+
+    /// A model given as --vocab lends its vocabulary, to `tokenize` and to a new run (it was
+    /// refused as "not valid JSON").
+    @Test func aModelServesAsAVocabulary() throws {
+        let scratch = try ScratchDirectory("quill-charrnn")
+        let corpus = try scratch.write(Self.corpus, to: "corpus.txt")
+        let model = scratch.file("model.safetensors")
+        #expect(try Self.train(corpus, output: model, ["--steps", "1"]).status == 0)
+        let text = try scratch.write("ROMEO: 春眠\n", to: "line.txt")
+        let ids = try Self.quill(["tokenize", "--vocab", model, "--ids", text])
+        #expect(ids.status == 0 && !ids.output.isEmpty, "\(ids.error)")
+        let ids2 = try scratch.write(ids.output, to: "ids.txt")
+        let decoded = try Self.quill(["tokenize", "--vocab", model, "--decode", ids2])
+        #expect(decoded.output == "ROMEO: 春眠\n", "\(decoded.output) \(decoded.error)")
+
+        let second = scratch.file("second.safetensors")
+        #expect(try Self.train(corpus, output: second, ["--steps", "1", "--vocab", model]).status == 0)
+        let info = try Self.quill(["info", model, "--json"]), secondInfo = try Self.quill(["info", second, "--json"])
+        let size = { (run: QuillRun) in
+            (((try? JSONSerialization.jsonObject(with: Data(run.output.utf8))) as? [String: Any])?["tokenizer"] as? [String: Any])?["size"] as? Int
+        }
+        #expect(size(info) != nil && size(info) == size(secondInfo), "\(info.output)")
+    }
+
     /// Resuming a run that has already finished trains nothing and leaves its files as they were
     /// (it evaluated again, appended a duplicate record and printed a loss of nan).
     @Test func resumingAFinishedRunChangesNothing() throws {
@@ -251,6 +285,12 @@ import TestSupport
         (["--output", "model.safetensors", "--epochs", "nan"], "--epochs must be a finite number, got nan."),
         (["--output", "model.safetensors", "--epochs", "1e300"], "--epochs must be at most 1000000, got 1e+300."),
         (["--output", "model.safetensors", "--time", "0s"], "--time must be longer than zero, got 0s."),
+        // Sizes this large overflowed the model's arithmetic and trapped.
+        (["--output", "model.safetensors", "--hidden-size", "9223372036854775807"],
+         "--hidden-size must be at most 1048576, got 9223372036854775807."),
+        (["--output", "model.safetensors", "--batch-size", "4611686018427387904"],
+         "--batch-size must be at most 1048576, got 4611686018427387904."),
+        (["--output", "model.safetensors", "--seq-len", "0"], "--seq-len must be positive, got 0."),
     ])
     func destructiveOrMeaninglessOptionsAreRefused(_ arguments: [String], _ message: String) throws {
         let scratch = try ScratchDirectory("quill-charrnn")
@@ -312,7 +352,7 @@ import TestSupport
     @Test func sizesBeyondMemoryEndWithAMessage() throws {
         let scratch = try ScratchDirectory("quill-charrnn")
         let corpus = try scratch.write(Self.corpus, to: "corpus.txt")
-        let run = try Self.quill(["train", "char-rnn", "--corpus", corpus, "--steps", "2", "--hidden-size", "100000000",
+        let run = try Self.quill(["train", "char-rnn", "--corpus", corpus, "--steps", "2", "--hidden-size", "1000000",
                                   "--output", scratch.file("model.safetensors")])
         #expect(run.status == 1, "\(run.error)")
         #expect(run.error.hasPrefix("quill: out of memory: a tensor needs") && run.error.split(separator: "\n").count == 1,
@@ -368,6 +408,15 @@ import TestSupport
         let run = try Self.sampleEditedModel(replacing: "\"quill.format\":\"1\"", with: "\"quill.format\":\"9\"")
         #expect(run.status == 65, "\(run.error)")
         #expect(run.error.contains("is in Quill model format \"9\"; this version of Quill reads format \"1\""), "\(run.error)")
+    }
+
+    /// A file labelled with another kind than its configuration describes says which field is
+    /// missing, not Swift's description of the decoding error.
+    @Test func aMislabelledKindNamesTheMissingField() throws {
+        let run = try Self.sampleEditedModel(replacing: "\"quill.kind\":\"char-rnn\"", with: "\"quill.kind\":\"lm\"      ")
+        #expect(run.status == 65, "\(run.error)")
+        #expect(run.error.contains("has a configuration this version cannot read (missing \""), "\(run.error)")
+        #expect(!run.error.contains("CodingKeys"), "\(run.error)")
     }
 
     @Test func resumingAnotherKindOfModelIsAUsageError() throws {
