@@ -72,6 +72,7 @@ public final class REPLSession {
             write(Self.helpText)
         case .text(let text):
             let model = try currentModel()
+            warnAboutUnknownWords(in: [text], of: model)
             if let lm = model.textGenerator {
                 try stream(lm, prompt: text)
             } else if let vae = model.sentenceAutoencoder {
@@ -90,11 +91,13 @@ public final class REPLSession {
             guard let vae = try currentModel().sentenceAutoencoder else {
                 throw REPLError.unsupported(":recon needs a sentence VAE; the current model is a \(try currentModel().kind.rawValue). Type text to continue it instead.")
             }
+            warnAboutUnknownWords(in: [text], of: try currentModel())
             write(try vae.reconstruct(text, options: reconstructionOptions, generator: &generator) + "\n")
         case .interpolate(let first, let second, let steps):
             guard let vae = try currentModel().sentenceAutoencoder else {
                 throw REPLError.unsupported(":interp needs a sentence VAE; the current model is a \(try currentModel().kind.rawValue).")
             }
+            warnAboutUnknownWords(in: [first, second], of: try currentModel())
             let points = try vae.interpolate(from: first, to: second, steps: steps, spherical: false,
                                              options: reconstructionOptions, generator: &generator)
             for point in points {
@@ -138,6 +141,11 @@ public final class REPLSession {
             throw REPLError.unsupported("no model is loaded; use :load MODEL")
         }
         return models[current]
+    }
+
+    /// Writes a `warning:` line for each of `texts` with words outside `model`'s vocabulary.
+    private func warnAboutUnknownWords(in texts: [String], of model: LoadedModel) {
+        for warning in texts.compactMap(model.unknownWordsWarning(for:)) { write("warning: \(warning)\n") }
     }
 
     private func stream(_ lm: any TextGenerator, prompt: String) throws {

@@ -61,4 +61,25 @@ extension Tokenizer {
         guard let unknown = specialTokens[Vocabulary.unknownToken], !ids.isEmpty else { return nil }
         return Double(ids.lazy.filter { $0 == unknown }.count) / Double(ids.count)
     }
+
+    /// The pieces of `text` the vocabulary does not cover, each once in order of appearance, as
+    /// written in `text` (before normalization, whitespace trimmed): what encodes as `<unk>`.
+    /// Empty for a tokenizer without `<unk>`.
+    public func unknownWords(in text: String) -> [String] {
+        guard let unknown = specialTokens[Vocabulary.unknownToken] else { return [] }
+        let bytes = Array(text.utf8)
+        var seen = Set<String>()
+        return encodeWithOffsets(text).compactMap { token in
+            guard token.id == unknown else { return nil }
+            let word = String(decoding: bytes[token.byteRange], as: UTF8.self).trimmingWhitespace()
+            return !word.isEmpty && seen.insert(word).inserted ? word : nil
+        }
+    }
+}
+
+private extension String {
+    func trimmingWhitespace() -> String {
+        let characters = Substring(self).drop(while: \.isWhitespace)
+        return String(characters.reversed().drop(while: \.isWhitespace).reversed())
+    }
 }

@@ -79,5 +79,5 @@ func loadCharRNN(_ file: ModelFile, path: String) throws -> LoadedModel {
     let evaluator = CharRNNEvaluator(model: model, tokenizer: tokenizer, streamCount: options.batchSize,
                                      sequenceLength: options.sequenceLength)
     return LoadedModel(path: path, file: file, textGenerator: try CharRNNGenerator(model: model, tokenizer: tokenizer),
-                       evaluator: evaluator)
+                       evaluator: evaluator, tokenizer: tokenizer)
 }

@@ -298,7 +298,9 @@ public func loadSentenceModel(_ file: ModelFile, path: String) throws -> any Sen
 /// A VAE, HVAE or LM file as `quill sample`, `eval`, `reconstruct` and `interpolate` use it.
 func loadSentenceModelFile(_ file: ModelFile, path: String) throws -> LoadedModel {
     let model = try loadSentenceModel(file, path: path)
-    if let lm = model as? SentenceLM { return LoadedModel(path: path, file: file, textGenerator: lm, evaluator: lm) }
+    if let lm = model as? SentenceLM {
+        return LoadedModel(path: path, file: file, textGenerator: lm, evaluator: lm, tokenizer: lm.tokenizer)
+    }
     let vae = model as! any LatentSentenceModel
-    return LoadedModel(path: path, file: file, sentenceAutoencoder: vae, evaluator: vae)
+    return LoadedModel(path: path, file: file, sentenceAutoencoder: vae, evaluator: vae, tokenizer: vae.tokenizer)
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import QuillModels
 import QuillTensor
+import QuillTraining
 
 struct InterpolateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -41,7 +42,8 @@ struct InterpolateCommand: ParsableCommand {
     func run() throws {
         try runReportingErrors {
             if let threads { Threads.count = threads }
-            let vae = try loadSentenceAutoencoder(model, purpose: "interpolate")
+            let (loaded, vae) = try loadSentenceAutoencoder(model, purpose: "interpolate")
+            warnAboutUnknownWords(in: [first, second], of: loaded)
             var generator = RandomGenerator(seed: sampling.effectiveSeed)
             let points = try vae.interpolate(from: first, to: second, steps: steps, spherical: slerp,
                                              options: sampling.options(defaultDecoding: .beam), generator: &generator)

@@ -31,7 +31,8 @@ struct ReconstructCommand: ParsableCommand {
     func run() throws {
         try runReportingErrors {
             if let threads { Threads.count = threads }
-            let vae = try loadSentenceAutoencoder(model, purpose: "reconstruct")
+            let (loaded, vae) = try loadSentenceAutoencoder(model, purpose: "reconstruct")
+            warnAboutUnknownWords(in: texts, of: loaded)
             var generator = RandomGenerator(seed: sampling.effectiveSeed)
             let options = sampling.options(defaultDecoding: .beam)
             for text in texts { print(try vae.reconstruct(text, options: options, generator: &generator)) }
@@ -39,11 +40,12 @@ struct ReconstructCommand: ParsableCommand {
     }
 }
 
-/// The sentence VAE at `path`, or an error naming the kinds `purpose` needs.
-func loadSentenceAutoencoder(_ path: String, purpose: String) throws -> any SentenceAutoencoder {
+/// The sentence VAE at `path`, as loaded and as an autoencoder, or an error naming the kinds
+/// `purpose` needs.
+func loadSentenceAutoencoder(_ path: String, purpose: String) throws -> (LoadedModel, any SentenceAutoencoder) {
     let loaded = try loadModel(at: path)
     guard let vae = loaded.sentenceAutoencoder else {
         throw ModelFileError.wrongKind(path, found: loaded.kind, expected: [.vae, .hvae], purpose: purpose)
     }
-    return vae
+    return (loaded, vae)
 }

@@ -48,6 +48,7 @@ struct SampleCommand: ParsableCommand {
             guard let lm = loaded.textGenerator else {
                 throw ModelFileError.wrongKind(model, found: loaded.kind, expected: [.charRNN, .gpt, .lm, .vae, .hvae], purpose: "sample")
             }
+            warnAboutUnknownWords(in: [prompt], of: loaded)
             Interrupt.install()
             for index in 0..<count {
                 try StandardOutput.write((index > 0 ? "\n\n" : "") + prompt)

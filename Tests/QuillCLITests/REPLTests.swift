@@ -51,6 +51,25 @@ import TestSupport
         #expect(expected[0] != expected[2], "the tiny model decodes differently by beam and greedily")
     }
 
+    /// Words outside a model's vocabulary are named, not silently read as `<unk>`: on stderr
+    /// from the commands, as a `warning:` line in the REPL.
+    @Test func wordsOutsideTheVocabularyAreNamed() throws {
+        let models = try TinyModels.trained.get()
+        let reconstruct = try runQuill(["reconstruct", models.vae, "the xylophone wept", "jesus wept .", "--max-tokens", "8"])
+        #expect(reconstruct.status == 0 && reconstruct.output.split(separator: "\n").count == 2, "\(reconstruct.error)")
+        #expect(reconstruct.error == "quill: warning: \"xylophone\" is outside the vocabulary of \(models.vae); the model reads it as <unk>.\n")
+        let interpolate = try runQuill(["interpolate", models.vae, "zither and xylophone", "jesus wept .",
+                                        "--steps", "1", "--max-tokens", "8"])
+        #expect(interpolate.status == 0, "\(interpolate.error)")
+        #expect(interpolate.error.contains("\"zither\", \"xylophone\" are outside the vocabulary"), "\(interpolate.error)")
+        let sample = try runQuill(["sample", models.charRNN, "--prompt", "and the ☃", "--max-tokens", "5"])
+        #expect(sample.status == 0 && sample.error.contains("warning: \"☃\" is outside the vocabulary"), "\(sample.error)")
+        let session = try runQuill(["repl", models.vae, "--seed", "3"], input: ":recon the xylophone wept\njesus wept .\n")
+        #expect(session.status == 0, "\(session.error)")
+        let lines = session.output.split(separator: "\n")
+        #expect(lines.count == 3 && lines[0].hasPrefix("warning: \"xylophone\" is outside"), "\(session.output)")
+    }
+
     @Test func textStreamsBeforeGenerationEnds() throws {
         let models = try TinyModels.trained.get()
         let session = try PseudoTerminalSession(arguments: ["repl", models.charRNN, "--seed", "1"], home: models.directory.path)

@@ -92,6 +92,15 @@ import Testing
         #expect(tokenizer.decode(tokens.map(\.id)) == "a <unk>")
     }
 
+    /// What a sentence given on the command line loses to `<unk>`, as the user wrote it.
+    @Test func unknownWordsAreNamedAsWritten() throws {
+        let word = try Self.tokenizer(.word, corpus: "the cat sat on the mat")
+        #expect(word.unknownWords(in: "the Zebra sat on the zebra, the Zebra") == ["Zebra", "zebra", ","])
+        #expect(word.unknownWords(in: "the cat sat").isEmpty)
+        let character = try Self.tokenizer(.character, corpus: "abc")
+        #expect(character.unknownWords(in: "abé d") == ["é", "d"])
+    }
+
     /// A generated `<unk>` stands for a word and its space: "the <unk> of", never "the<unk> of".
     @Test func unknownDecodesWithItsSpace() throws {
         let tokenizer = try Self.tokenizer(.word, corpus: "up the hill of\nthe end")
