@@ -115,6 +115,8 @@ public final class CharRNNTrainingTask: TrainingTask {
         return cosine.rate(atStep: step, decayFraction: elapsed / decayTime)
     }
 
+    public var validationDigest: String? { validationStreams.digest }
+
     /// The mean validation loss in nats per token, as `val_loss`, and in bits as `val_bits_per_token`.
     public func evaluate() throws -> [String: Double] {
         let nats = CharRNNEvaluator.meanLoss(of: model, on: validationStreams, progress: { _ in })

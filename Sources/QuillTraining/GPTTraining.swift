@@ -146,6 +146,8 @@ public final class GPTTrainingTask: TrainingTask {
                                                                "grad_norm": Double(norm)])
     }
 
+    public var validationDigest: String? { TokenDigest.of(tokens: validTokens) }
+
     /// The mean loss over `evaluationBatches` validation batches at random offsets, as nanoGPT's
     /// `estimate_loss`.
     ///

@@ -32,6 +32,8 @@ public struct TokenStreams: Sendable {
 
     /// The streams [streamCount, streamLength], row-major.
     private let tokens: [Int32]
+    /// A digest of the streams' tokens (``TokenDigest``).
+    var digest: String { TokenDigest.of(tokens: tokens) }
     /// The number of streams read side by side: the batch size.
     public let streamCount: Int
     /// The tokens in each stream.

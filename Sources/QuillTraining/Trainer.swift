@@ -17,6 +17,14 @@ public protocol TrainingTask: AnyObject {
     func evaluate() throws -> [String: Double]
     /// Writes a checkpoint with everything needed to sample, evaluate and resume.
     func saveCheckpoint(to path: String, progress: TrainingProgress) throws
+    /// A digest of the validation data, the same wherever the same data is read, so a resumed
+    /// run knows when its validation losses cannot be compared with the best so far; nil if
+    /// the task cannot tell.
+    var validationDigest: String? { get }
+}
+
+extension TrainingTask {
+    public var validationDigest: String? { nil }
 }
 
 /// What one training step did.
@@ -53,6 +61,9 @@ public struct TrainingProgress: Codable, Equatable, Sendable {
     /// The arguments of the `quill` command that began the run (after `quill`), kept across
     /// resumes; nil for a run begun through the library or before Quill recorded it.
     public var command: [String]?
+    /// The task's `validationDigest` when it last evaluated: the data `bestValidationLoss` was
+    /// measured on.
+    public var validationDigest: String?
 
     /// A run that has not started.
     public init() {}
@@ -147,6 +158,21 @@ public final class Trainer {
         let firstStep = progress.step
         var rate = 0.0
         var lastTrainLoss = Double.nan
+        // A run resumed on other validation text cannot compare its losses with the best so
+        // far: its first evaluation is the new best.
+        var bestIsComparable = true
+        if let digest = task.validationDigest {
+            if progress.step > 0, let earlier = progress.validationDigest, earlier != digest,
+               let bestLoss = progress.bestValidationLoss {
+                bestIsComparable = false
+                reporter.note("""
+                    note: the validation text is not the one the best model so far was chosen on (val loss \
+                    \(format(bestLoss, 4)) at step \(progress.bestStep ?? 0)), so the losses do not compare: the \
+                    best is chosen afresh, and the next evaluation replaces \(files.best).
+                    """)
+            }
+            progress.validationDigest = digest
+        }
 
         /// The run's training time, across resumes: what the time budget and the schedules count.
         func trainingTime() -> Double { elapsedBefore + Date().timeIntervalSince(start) }
@@ -161,7 +187,8 @@ public final class Trainer {
             record["step"] = Double(progress.step)
             record["elapsed_s"] = progress.elapsedSeconds
             try metrics.append(record)
-            if validation.isFinite, validation < (progress.bestValidationLoss ?? .infinity) {
+            if validation.isFinite, !bestIsComparable || validation < (progress.bestValidationLoss ?? .infinity) {
+                bestIsComparable = true
                 progress.bestValidationLoss = validation
                 progress.bestStep = progress.step
                 try task.saveCheckpoint(to: files.best, progress: progress)

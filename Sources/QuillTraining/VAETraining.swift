@@ -211,6 +211,8 @@ public final class SentenceTrainingTask: TrainingTask {
         return (terms, loss, Double(objective.scalar), norm)
     }
 
+    public var validationDigest: String? { TokenDigest.of(sentences: validation) }
+
     /// Validation figures. `val_loss` is the −ELBO per sentence (importance-weighted with
     /// `validationSamples` > 1) for a VAE, the exact NLL per sentence for the LM.
     public func evaluate() throws -> [String: Double] {

@@ -258,6 +258,26 @@ import TestSupport
         #expect(try files.map { try Data(contentsOf: URL(fileURLWithPath: $0)) } == before)
     }
 
+    /// A run resumed on other validation text cannot compare its losses with the best so far,
+    /// so its first evaluation is the new best, and it says so; on the same text it says nothing.
+    @Test func resumingOnOtherValidationTextChoosesTheBestAfresh() throws {
+        let scratch = try ScratchDirectory("quill-charrnn")
+        let corpus = try scratch.write(Self.corpus, to: "corpus.txt")
+        // The training text itself, and a text of its rarest characters, which scores worse.
+        let easy = try scratch.write(Self.corpus, to: "easy.txt")
+        let hard = try scratch.write(String(repeating: "✨春曉覺\n", count: 60), to: "hard.txt")
+        let model = scratch.file("model.safetensors")
+        let interval = ["--eval-interval", "2"]
+        #expect(try Self.train(corpus, output: model, ["--valid", easy, "--steps", "4"] + interval).status == 0)
+        let same = try Self.train(corpus, output: model, ["--valid", easy, "--steps", "6", "--resume"] + interval)
+        #expect(same.status == 0 && !same.error.contains("validation text"), "\(same.error)")
+        let other = try Self.train(corpus, output: model, ["--valid", hard, "--steps", "8", "--resume"] + interval)
+        #expect(other.status == 0, "\(other.error)")
+        #expect(other.error.contains("note: the validation text is not the one the best model so far was chosen on (val loss "),
+                "\(other.error)")
+        #expect(other.error.contains(" at step 8; saved \(model) (best)"), "\(other.error)")
+    }
+
     /// `quill report` draws the curves from the metrics log; a model shared without its log
     /// still gets a report, of its figures and samples, with a warning.
     @Test func aReportNeedsNoMetricsLog() throws {
