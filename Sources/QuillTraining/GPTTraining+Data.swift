@@ -1,3 +1,4 @@
+import Foundation
 import QuillText
 
 /// A corpus turned into token ids for a language model, split into training and validation.
@@ -8,6 +9,9 @@ public struct TokenizedCorpus {
     public var train: [Int32]
     /// The validation ids, in corpus order.
     public var valid: [Int32]
+    /// Where the training and validation ids come from, for messages: a path, or the part of
+    /// the corpus held out.
+    public var sources: (train: String, valid: String)
 
     /// Where a run's tokenizer comes from.
     public enum TokenizerSource {
@@ -36,7 +40,11 @@ public struct TokenizedCorpus {
         if let valid {
             self.train = ids
             self.valid = try TextCorpus.read(valid).tokens(using: tokenizer)
+            sources = (corpus, valid)
         } else {
+            let percent = { (fraction: Double) in String(format: "%g", fraction * 100) }
+            sources = ("The first \(percent(1 - validFraction))% of \(corpus), kept for training,",
+                       "The last \(percent(validFraction))% of \(corpus), held out for validation,")
             let split = Int((Double(ids.count) * (1 - validFraction)).rounded(.down))
             self.train = Array(ids[..<split])
             self.valid = Array(ids[split...])

@@ -68,18 +68,22 @@ public final class GPTTrainingTask: TrainingTask {
     }
 
     /// A fresh run: the model is initialized from `seed`, as are batch order and dropout.
+    /// `sources` name the texts in errors (``TokenizedCorpus/sources``).
     public convenience init(configuration: GPT.Configuration, tokenizer: any Tokenizer, trainTokens: [Int32],
-                validTokens: [Int32], options: GPTTrainingOptions, seed: UInt64) throws {
+                validTokens: [Int32], sources: (train: String, valid: String) = GPTTrainingTask.unnamedSources,
+                options: GPTTrainingOptions, seed: UInt64) throws {
         var generator = RandomGenerator(seed: seed)
         let model = GPT(configuration: configuration, generator: &generator)
         let state = State(options: options, batchGenerator: RandomGenerator(seed: seed &+ 1),
                           dropoutGenerator: RandomGenerator(seed: seed &+ 2), evaluationSeed: seed &+ 3)
-        try self.init(model: model, tokenizer: tokenizer, trainTokens: trainTokens, validTokens: validTokens, state: state)
+        try self.init(model: model, tokenizer: tokenizer, trainTokens: trainTokens, validTokens: validTokens,
+                      sources: sources, state: state)
     }
 
     /// Continues the run saved at `path`, with its model, tokenizer, options, optimizer state and
     /// random state. A `decaySteps` given here replaces the saved decay, by steps or by time.
     public convenience init(resumingFrom path: String, trainTokens: [Int32], validTokens: [Int32],
+                            sources: (train: String, valid: String) = GPTTrainingTask.unnamedSources,
                             decaySteps: Int?) throws {
         let file = try ModelFile.read(path, expecting: [.gpt], purpose: "--resume")
         let model = try GPT(file: file, path: path)
@@ -92,15 +96,19 @@ public final class GPTTrainingTask: TrainingTask {
             state.options.decaySeconds = nil
         }
         let tokenizer = try file.decodeTokenizer(source: path)
-        try self.init(model: model, tokenizer: tokenizer, trainTokens: trainTokens, validTokens: validTokens, state: state)
+        try self.init(model: model, tokenizer: tokenizer, trainTokens: trainTokens, validTokens: validTokens,
+                      sources: sources, state: state)
         try optimizer.loadState(file.optimizerState, origin: path)
     }
 
-    private init(model: GPT, tokenizer: any Tokenizer, trainTokens: [Int32], validTokens: [Int32], state: State) throws {
+    /// What errors call texts given without their sources.
+    public static let unnamedSources = (train: "The training text", valid: "The validation text")
+
+    private init(model: GPT, tokenizer: any Tokenizer, trainTokens: [Int32], validTokens: [Int32],
+                 sources: (train: String, valid: String), state: State) throws {
         let needed = model.configuration.blockSize + 1
-        for (name, tokens) in [("training", trainTokens), ("validation", validTokens)] where tokens.count < needed {
-            throw TrainingError.invalidOption(
-                "The \(name) text has \(tokens.count) tokens, fewer than one sequence needs (block_size + 1 = \(needed)). Use more text or a smaller --block-size.")
+        for (source, tokens) in [(sources.train, trainTokens), (sources.valid, validTokens)] where tokens.count < needed {
+            throw TrainingError.shorterThanASequence(source, tokens: tokens.count, needed: needed)
         }
         self.model = model
         self.tokenizer = tokenizer

@@ -8,6 +8,7 @@ public enum TrainingError: LocalizedError, Equatable {
     case corpusTooSmall(String, tokens: Int, needed: Int)
     case tooFewSentencesToHoldOut(String, sentences: Int)
     case corpusTooShortToEvaluate(String, tokens: Int, needed: Int)
+    case shorterThanASequence(String, tokens: Int, needed: Int)
     case nonFiniteLoss(step: Int, lastGood: String?)
     case wrongModelKind(String, found: String, expected: String)
     case invalidOption(String)
@@ -27,6 +28,8 @@ public enum TrainingError: LocalizedError, Equatable {
             "\(path) has \(sentences) sentence\(sentences == 1 ? "" : "s"), too few to hold some out for validation and train on the rest. Use a corpus of at least 2 sentences, or pass --valid FILE."
         case .corpusTooShortToEvaluate(let path, let tokens, let needed):
             "\(path) has \(tokens) tokens; evaluation needs at least \(needed). Evaluate on a longer text."
+        case .shorterThanASequence(let source, let tokens, let needed):
+            "\(source) has \(tokens) tokens, fewer than one sequence needs (block_size + 1 = \(needed)). Use more text or a smaller --block-size."
         case .nonFiniteLoss(let step, let lastGood):
             "The training loss became NaN or infinite at step \(step); training stopped. "
                 + (lastGood.map { "The last good checkpoint is kept at \($0); --resume would repeat the same steps with the same rates, so start a new run with a lower --learning-rate or with --grad-clip (give it another --output to keep this one)." }

@@ -63,7 +63,8 @@ extension TrainingError: ClassifiedError {
     var exitCode: ExitCode {
         switch self {
         case .missingFile, .resumeWithoutCheckpoint: Exit.noInput
-        case .emptyCorpus, .corpusTooSmall, .tooFewSentencesToHoldOut, .corpusTooShortToEvaluate, .nonFiniteLoss: Exit.dataError
+        case .emptyCorpus, .corpusTooSmall, .tooFewSentencesToHoldOut, .corpusTooShortToEvaluate, .shorterThanASequence,
+             .nonFiniteLoss: Exit.dataError
         case .invalidOption, .wrongModelKind: Exit.usage
         case .cannotWrite: Exit.failure
         }

@@ -96,7 +96,7 @@ struct TrainGPTCommand: ParsableCommand {
                 let savedTokenizer = try saved.decodeTokenizer(source: files.last)
                 corpus = try tokenize(.given(savedTokenizer))
                 task = try GPTTrainingTask(resumingFrom: files.last, trainTokens: corpus.train, validTokens: corpus.valid,
-                                           decaySteps: decaySteps ?? training.steps)
+                                           sources: corpus.sources, decaySteps: decaySteps ?? training.steps)
             } else {
                 corpus = try tokenize(training.vocab.map { .file($0) }
                                       ?? (tokenizer == .bpe ? .bpe(vocabularySize: vocabSize) : .character))
@@ -104,7 +104,7 @@ struct TrainGPTCommand: ParsableCommand {
                     layerCount: nLayer, headCount: nHead, embeddingSize: nEmbd, blockSize: blockSize, bias: bias,
                     dropout: training.dropout ?? 0, vocabularySize: corpus.tokenizer.vocabularySize)
                 task = try GPTTrainingTask(configuration: configuration, tokenizer: corpus.tokenizer,
-                                           trainTokens: corpus.train, validTokens: corpus.valid,
+                                           trainTokens: corpus.train, validTokens: corpus.valid, sources: corpus.sources,
                                            options: options(corpus: corpus), seed: training.seed)
             }
             warnAboutUnknownTokens(corpus.tokenizer.unknownShare(of: corpus.train), in: training.corpus,

@@ -60,4 +60,23 @@ import TestSupport
         try train("2s", ["--resume"])
         #expect(try Self.savedStep(last) > steps)
     }
+
+    /// A text shorter than one sequence is a data error that names the text: the file, or the
+    /// part of the corpus held out for validation.
+    @Test func aTextShorterThanASequenceIsNamed() throws {
+        let scratch = try ScratchDirectory("quill-gpt")
+        let corpus = try scratch.write(Self.corpus, to: "corpus.txt")
+        let short = try scratch.write("ROMEO: But,\n", to: "short.txt")
+        let model = scratch.file("model.safetensors")
+        let cases = [
+            (["--corpus", short], "The first 90% of \(short), kept for training, has 10 tokens, fewer than one sequence needs (block_size + 1 = 33)."),
+            (["--corpus", corpus, "--valid", short], "\(short) has 12 tokens, fewer than one sequence needs (block_size + 1 = 33)."),
+            (["--corpus", corpus, "--valid-fraction", "0.02"],
+             "The last 2% of \(corpus), held out for validation, has 15 tokens, fewer than one sequence needs (block_size + 1 = 33)."),
+        ]
+        for (arguments, message) in cases {
+            let run = try runQuill(["train", "gpt", "--output", model] + arguments + Self.tinySizes + ["--block-size", "32"])
+            #expect(run.status == 65 && run.error.contains(message), "\(run.error)")
+        }
+    }
 }
