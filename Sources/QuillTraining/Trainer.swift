@@ -61,8 +61,8 @@ public struct TrainingProgress: Codable, Equatable, Sendable {
     /// The arguments of the `quill` command that began the run (after `quill`), kept across
     /// resumes; nil for a run begun through the library or before Quill recorded it.
     public var command: [String]?
-    /// The task's `validationDigest` when it last evaluated: the data `bestValidationLoss` was
-    /// measured on.
+    /// The task's `validationDigest` as the run last trained: the data its evaluations, and so
+    /// `bestValidationLoss`, were measured on.
     public var validationDigest: String?
 
     /// A run that has not started.
