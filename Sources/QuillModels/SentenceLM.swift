@@ -66,7 +66,7 @@ public final class SentenceLM: SentenceModel, TextGenerator, CorpusEvaluating {
     /// Continues `prompt` to the end of its sentence, streaming each new word to `onText`.
     public func generate(prompt: String, options: SamplingOptions, generator: inout RandomGenerator,
                          onText: (String) -> Bool) throws {
-        let prefix = tokenizer.encode(prompt).filter { !Vocabulary.isSpecial($0) || $0 == Vocabulary.unknownID }
+        let prefix = tokenizer.encodeTyped(prompt).filter { !Vocabulary.isSpecial($0) || $0 == Vocabulary.unknownID }
         let ids = decoder.generate(embedding: embedding, latents: nil, count: 1, options: options, prefixes: [prefix],
                                    generator: &generator)[0]
         // Decoding the growing sentence and sending the new suffix keeps the tokenizer's spacing.
@@ -109,9 +109,11 @@ public final class SentenceLM: SentenceModel, TextGenerator, CorpusEvaluating {
 
 /// The ids of one sentence without control specials, or nil when nothing is left or the line
 /// is blank: a line of spaces and tabs is no sentence, though a lossless word tokenizer encodes it.
-func sentenceTokenIDs(_ line: String, tokenizer: any Tokenizer) -> [Int]? {
+/// A `typed` sentence (one a person wrote, not a corpus line) is read as the corpus reads the same
+/// words (``Tokenizer/encodeTyped(_:)``).
+func sentenceTokenIDs(_ line: String, tokenizer: any Tokenizer, typed: Bool = false) -> [Int]? {
     guard line.contains(where: { !$0.isWhitespace }) else { return nil }
-    let ids = tokenizer.encode(line).filter { !Vocabulary.isSpecial($0) || $0 == Vocabulary.unknownID }
+    let ids = (typed ? tokenizer.encodeTyped(line) : tokenizer.encode(line)).filter { !Vocabulary.isSpecial($0) || $0 == Vocabulary.unknownID }
     return ids.isEmpty ? nil : ids
 }
 

@@ -147,9 +147,10 @@ extension SentenceDecoder {
 
 /// `quill sample`, `quill reconstruct` and `quill interpolate` for any sentence VAE.
 extension LatentSentenceModel {
-    /// The ids of `text` without control specials; throws when nothing is left.
+    /// The ids of typed `text` without control specials, read as the corpus reads the same words;
+    /// throws when nothing is left.
     public func sentenceIDs(_ text: String) throws -> [Int] {
-        guard let ids = sentenceTokenIDs(text, tokenizer: tokenizer) else { throw SentenceModelError.emptySentence(text) }
+        guard let ids = sentenceTokenIDs(text, tokenizer: tokenizer, typed: true) else { throw SentenceModelError.emptySentence(text) }
         return ids
     }
 

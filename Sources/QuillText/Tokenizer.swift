@@ -40,6 +40,11 @@ public protocol Tokenizer: Sendable {
     func encodeWithOffsets(_ text: String) -> [EncodedToken]
     /// The ids of `text`; tokenizers override it to skip building offsets.
     func encode(_ text: String) -> [Int]
+    /// The ids of a sentence or prompt a person typed, each with its byte range in `text`, read
+    /// as the corpus reads the same words: the word and whitespace tokenizers trim the ends and
+    /// give punctuation the spacing their vocabulary has (see ``VocabularyTokenizer``). Others
+    /// encode as ``encodeWithOffsets(_:)``.
+    func encodeTypedWithOffsets(_ text: String) -> [EncodedToken]
     /// The text of `ids`; specials are skipped unless `keepingSpecials`, except that the
     /// vocabulary tokenizers (char, word, whitespace) always write `<unk>`, which stands for text.
     func decode(_ ids: [Int], keepingSpecials: Bool) -> String
@@ -52,6 +57,10 @@ public protocol Tokenizer: Sendable {
 extension Tokenizer {
     /// The ids of `text`.
     public func encode(_ text: String) -> [Int] { encodeWithOffsets(text).map(\.id) }
+    /// Typed text is encoded as any other: byte-level BPE and characters have no spacing to mend.
+    public func encodeTypedWithOffsets(_ text: String) -> [EncodedToken] { encodeWithOffsets(text) }
+    /// The ids of a sentence or prompt a person typed; see ``encodeTypedWithOffsets(_:)``.
+    public func encodeTyped(_ text: String) -> [Int] { encodeTypedWithOffsets(text).map(\.id) }
     /// The text of `ids`, without control specials.
     public func decode(_ ids: [Int]) -> String { decode(ids, keepingSpecials: false) }
 
@@ -62,14 +71,14 @@ extension Tokenizer {
         return Double(ids.lazy.filter { $0 == unknown }.count) / Double(ids.count)
     }
 
-    /// The pieces of `text` the vocabulary does not cover, each once in order of appearance, as
-    /// written in `text` (before normalization, whitespace trimmed): what encodes as `<unk>`.
-    /// Empty for a tokenizer without `<unk>`.
+    /// The pieces of typed `text` the vocabulary does not cover, each once in order of appearance,
+    /// as written in `text` (before normalization, whitespace trimmed): what ``encodeTyped(_:)``
+    /// reads as `<unk>`. Empty for a tokenizer without `<unk>`.
     public func unknownWords(in text: String) -> [String] {
         guard let unknown = specialTokens[Vocabulary.unknownToken] else { return [] }
         let bytes = Array(text.utf8)
         var seen = Set<String>()
-        return encodeWithOffsets(text).compactMap { token in
+        return encodeTypedWithOffsets(text).compactMap { token in
             guard token.id == unknown else { return nil }
             let word = String(decoding: bytes[token.byteRange], as: UTF8.self).trimmingWhitespace()
             return !word.isEmpty && seen.insert(word).inserted ? word : nil
