@@ -18,6 +18,12 @@
 #                          λ per dimension: 4 nats in all for both. (λ 0.045 = γ²/2, below which
 #                          BN alone holds the top level, gave a better validation ELBO, 102.64
 #                          against 102.93, but a worse test IW-NLL, 100.30 against 100.24.)
+#   ptb-rate FREE_BITS [FLAGS...]   one point of the rate–distortion curve (issue 21): the PTB VAE
+#                          with `--preset interpolate` (bidirectional encoder, z 64 read at every
+#                          decoder step, best checkpoint by reconstruction) and free bits FREE_BITS per
+#                          dimension, a KL budget of 64 × FREE_BITS nats (0.0625 → 4, 1.5 → 96, the
+#                          preset's); writes ptb-rate-FREE_BITS. Then ptb-eval ptb-rate-FREE_BITS
+#                          (with --decode greedy and --pairs for the interpolation figures).
 #   ptb-eval NAME          PTB test figures of a PTB model, K = 500 (at 2 threads about 45 minutes for
 #                          the 512-wide VAE, 57 to 60 for the HVAE, 100 on a slower machine; env
 #                          SAMPLES sets K)
@@ -70,10 +76,13 @@ ptb-vae)  run ptb-vae  train vae  $PTB $LATENT --free-bits 0.125 "${@:2}" ;;
 ptb-hvae) run ptb-hvae train hvae $PTB $LATENT --free-bits 0.0625 --levels 2 --decoder-latents all \
               --posterior-batch-norm 0.3 "${@:2}" ;;
 ptb-lm)   run ptb-lm   train lm   $PTB "${@:2}" ;;
+ptb-rate)
+    rate=${2:?"ptb-rate needs the free bits per dimension, e.g. 1.5"}
+    run "ptb-rate-$rate" train vae $PTB --preset interpolate --free-bits "$rate" "${@:3}" ;;
 ptb-eval)
     name=${2:?"ptb-eval needs the run's name, e.g. ptb-vae"}
     "$QUILL" eval "$OUT/$name.safetensors" --corpus "$SHARED/ptb/ptb.test.txt" --json --threads "$THREADS" \
-        ${SAMPLES:+--samples "$SAMPLES"} ;;
+        ${SAMPLES:+--samples "$SAMPLES"} "${@:3}" ;;
 *)
     echo "unknown recipe $recipe; see the comment at the top of $0" >&2; exit 64 ;;
 esac

@@ -5,22 +5,36 @@ import Darwin
 #endif
 
 extension SafeTensors {
-    /// Writes `tensors` as float32 and `metadata` to a safetensors file at `path`, atomically.
+    /// The element type a file is written in.
+    public enum Precision: String, CaseIterable, Sendable {
+        /// IEEE single precision, as Quill computes: the file holds the tensors exactly.
+        case float32
+        /// IEEE half precision, rounded to nearest even: half the size, for sharing a trained
+        /// model. Values beyond ±65504 become infinite, so reading such a file back fails the
+        /// finite-weights check rather than computing with them.
+        case float16
+
+        var dataType: DataType { self == .float32 ? .float32 : .float16 }
+    }
+
+    /// Writes `tensors` in `precision` (float32 unless told) and `metadata` to a safetensors file
+    /// at `path`, atomically.
     ///
     /// Tensors are laid out in byte order of their names and metadata keys are sorted the same
     /// way, so equal contents always give equal bytes, identical to the Python package's output
     /// (whose metadata order is a hash map's). Empty `metadata` is omitted, as Python does for
     /// `metadata=None`. The file is written to a temporary file in the same directory, synced,
     /// and renamed over `path`, so a crash leaves either the old file or the new one, never half.
-    public static func write(_ tensors: [String: Tensor], metadata: [String: String] = [:], to path: String) throws {
+    public static func write(_ tensors: [String: Tensor], metadata: [String: String] = [:], to path: String,
+                             precision: Precision = .float32) throws {
         precondition(tensors[metadataKey] == nil, "\"\(metadataKey)\" is reserved for metadata and cannot name a tensor")
         let names = tensors.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         let dense = names.map { tensors[$0]!.contiguousNoGrad() }
         var entries: [Entry] = []
         var offset = 0
         for (name, tensor) in zip(names, dense) {
-            let end = offset + tensor.count * MemoryLayout<Float>.size
-            entries.append(Entry(name: name, dataType: DataType.float32.rawValue, shape: tensor.shape, begin: offset, end: end))
+            let end = offset + tensor.count * precision.dataType.byteWidth
+            entries.append(Entry(name: name, dataType: precision.dataType.rawValue, shape: tensor.shape, begin: offset, end: end))
             offset = end
         }
         let sortedMetadata = metadata.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
@@ -37,7 +51,12 @@ extension SafeTensors {
         defer { if isOpen { close(descriptor) } }
         do {
             try prefix.withUnsafeBytes { try writeAll(descriptor, $0, path: path) }
-            for tensor in dense { try writeFloats(descriptor, tensor, path: path) }
+            for tensor in dense {
+                switch precision {
+                case .float32: try writeFloats(descriptor, tensor, path: path)
+                case .float16: try writeHalves(descriptor, tensor, path: path)
+                }
+            }
             guard fsync(descriptor) == 0 else { throw CheckpointError.writeFailed(path: path, reason: systemError("syncing")) }
             isOpen = false
             guard close(descriptor) == 0 else { throw CheckpointError.writeFailed(path: path, reason: systemError("closing")) }
@@ -132,6 +151,12 @@ extension SafeTensors {
         let swapped = tensor.toArray().map { $0.bitPattern.littleEndian }
         try swapped.withUnsafeBytes { try writeAll(descriptor, $0, path: path) }
         #endif
+    }
+
+    /// Writes the elements of dense `tensor` as little-endian IEEE half precision.
+    private static func writeHalves(_ descriptor: Int32, _ tensor: Tensor, path: String) throws {
+        let halves = UnsafeBufferPointer(start: tensor.data, count: tensor.count).map { Float16($0).bitPattern.littleEndian }
+        try halves.withUnsafeBytes { try writeAll(descriptor, $0, path: path) }
     }
 
     /// Syncs `directory` so the rename itself survives a crash. Best effort: some file systems

@@ -59,8 +59,9 @@ public struct ModelFile {
         training.flatMap { try? JSONDecoder().decode(TrainingProgressEnvelope.self, from: Data($0.utf8)).progress }
     }
 
-    /// Writes the file atomically: a crash never leaves a half-written file in place of a good one.
-    public func write(to path: String) throws {
+    /// Writes the file atomically, in `precision` (float32 unless told): a crash never leaves a
+    /// half-written file in place of a good one.
+    public func write(to path: String, precision: SafeTensors.Precision = .float32) throws {
         var tensors = weights
         for (name, tensor) in optimizerState { tensors[Self.optimizerPrefix + name] = tensor }
         var metadata = [
@@ -70,7 +71,7 @@ public struct ModelFile {
             "quill.tokenizer": tokenizer,
         ]
         if let training { metadata["quill.training"] = training }
-        try SafeTensors.write(tensors, metadata: metadata, to: path)
+        try SafeTensors.write(tensors, metadata: metadata, to: path, precision: precision)
     }
 
     /// Reads a Quill model file, with errors that name the file and the problem.

@@ -4,6 +4,15 @@ import QuillTensor
 
 /// How the sentence models (VAE, HVAE, LM) train.
 public struct SentenceTrainingOptions: Codable, Equatable, Sendable {
+    /// What a VAE's `val_loss`, which chooses the best checkpoint, measures (`--select-by`).
+    public enum Selection: String, Codable, CaseIterable, Sendable {
+        /// The validation −ELBO (or the importance-weighted bound): the likelihood recipes'.
+        case elbo
+        /// The validation reconstruction −E_q log p(x | z): for a latent meant to carry the
+        /// sentence, whose KL the recipe fixes with free bits and whose −ELBO grows with it.
+        case reconstruction
+    }
+
     /// Sentences per batch.
     public var batchSize = 32
     /// Adam's learning rate at the start.
@@ -32,6 +41,8 @@ public struct SentenceTrainingOptions: Codable, Equatable, Sendable {
     /// loss stops falling, then updates the rest of the model alone. It switches itself off for
     /// good once the mutual information on the validation set falls from one epoch to the next.
     public var aggressiveEncoder = false
+    /// What chooses the best checkpoint of a VAE.
+    public var selection = Selection.elbo
 
     /// The defaults above.
     public init() {}
@@ -56,6 +67,7 @@ public struct SentenceTrainingOptions: Codable, Equatable, Sendable {
         beta = try value(.beta, defaults.beta)
         validationSamples = try value(.validationSamples, defaults.validationSamples)
         aggressiveEncoder = try value(.aggressiveEncoder, defaults.aggressiveEncoder)
+        selection = try value(.selection, defaults.selection)
     }
 
     /// The learning rate at `step`, `elapsed` training seconds into the run: cosine decay to

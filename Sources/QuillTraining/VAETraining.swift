@@ -214,7 +214,8 @@ public final class SentenceTrainingTask: TrainingTask {
     public var validationDigest: String? { TokenDigest.of(sentences: validation) }
 
     /// Validation figures. `val_loss` is the −ELBO per sentence (importance-weighted with
-    /// `validationSamples` > 1) for a VAE, the exact NLL per sentence for the LM.
+    /// `validationSamples` > 1) for a VAE, or its reconstruction term when `selection` says so,
+    /// and the exact NLL per sentence for the LM.
     public func evaluate() throws -> [String: Double] {
         model.setTraining(false)
         defer { model.setTraining(true) }
@@ -227,7 +228,8 @@ public final class SentenceTrainingTask: TrainingTask {
         var evaluation = VAEEvaluationOptions()
         evaluation.samples = options.validationSamples
         let figures = vae.evaluate(sentences: validation, options: evaluation)
-        var result: [String: Double] = ["val_loss": options.validationSamples > 1 ? figures["iw_nll"]! : -figures["elbo"]!]
+        let bound = options.validationSamples > 1 ? figures["iw_nll"]! : -figures["elbo"]!
+        var result: [String: Double] = ["val_loss": options.selection == .reconstruction ? figures["reconstruction"]! : bound]
         for (key, value) in figures {
             switch key {
             case "active_units", "mutual_information": result[key] = value

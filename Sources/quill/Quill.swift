@@ -18,7 +18,7 @@ struct Quill: ParsableCommand {
         subcommands: [
             VocabCommand.self, TokenizeCommand.self, SegmentCommand.self,
             TrainCommand.self, EvalCommand.self, SampleCommand.self, ReconstructCommand.self,
-            InterpolateCommand.self, ReplCommand.self, InfoCommand.self, ReportCommand.self,
+            InterpolateCommand.self, ReplCommand.self, InfoCommand.self, ReportCommand.self, ExportCommand.self,
         ])
 
     /// Runs the command line; a tensor the system has no memory for (sizes too large for this

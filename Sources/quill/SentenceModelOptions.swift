@@ -6,6 +6,9 @@ import QuillTraining
 /// The options `quill train vae`, `hvae` and `lm` share: one group, so the LM baseline trains
 /// through the same code path as the VAEs.
 struct SentenceModelOptions: ParsableArguments {
+    @Option(help: "Start from a named recipe; flags given beside it win. interpolate: a latent that carries the sentence, for reconstruct and interpolate; vae and hvae only.")
+    var preset: SentencePreset?
+
     @Option(help: "The recurrent cell of the encoder and decoder: lstm or gru.")
     var cell: SentenceModelConfiguration.Cell = .lstm
 
@@ -57,6 +60,9 @@ struct SentenceModelOptions: ParsableArguments {
     @Flag(help: "He et al.'s aggressive training: train the encoder alone before each update until the validation mutual information stops rising; vae and hvae only.")
     var aggressiveEncoder = false
 
+    @Option(help: "What val_loss measures, which chooses the best checkpoint: elbo (the −ELBO, or the bound with --valid-samples) or reconstruction (its reconstruction term); vae and hvae only.")
+    var selectBy: SentenceTrainingOptions.Selection = .elbo
+
     @Option(help: "Importance samples per validation sentence (1: val_loss is the single-sample −ELBO).")
     var validSamples = 1
 
@@ -101,10 +107,18 @@ struct SentenceModelOptions: ParsableArguments {
         let changed = [("--latent-size", latentSize != 32), ("--bidirectional", bidirectional),
                        ("--conditioning", conditioning != .initialState), ("--kl-anneal", klAnneal != .linear),
                        ("--free-bits", freeBits != 0), ("--posterior-batch-norm", posteriorBatchNorm != nil), ("--beta", beta != 1), ("--valid-samples", validSamples != 1),
-                       ("--aggressive-encoder", aggressiveEncoder)]
+                       ("--aggressive-encoder", aggressiveEncoder), ("--preset", preset != nil),
+                       ("--select-by", selectBy != .elbo)]
         if let (flag, _) = changed.first(where: { $0.1 }) {
             throw ValidationError("\(flag) applies to vae and hvae; the lm baseline has no latent. Drop it.")
         }
+    }
+
+    /// These options with `--preset`'s settings under the flags given on `arguments`.
+    func resolvingPreset(arguments: [String] = CommandLine.arguments) -> SentenceModelOptions {
+        guard let preset else { return self }
+        let given = Set(TrainingOptions.flagValues(Array(arguments.dropFirst())).map(\.flag))
+        return preset.applied(to: self, givenFlags: given)
     }
 
     /// The KL schedule these options describe.
@@ -117,3 +131,4 @@ extension SentenceModelConfiguration.Cell: ExpressibleByArgument {}
 extension SentenceModelConfiguration.Conditioning: ExpressibleByArgument {}
 extension SentenceModelConfiguration.DecoderLatents: ExpressibleByArgument {}
 extension KLAnnealing.Schedule: ExpressibleByArgument {}
+extension SentenceTrainingOptions.Selection: ExpressibleByArgument {}

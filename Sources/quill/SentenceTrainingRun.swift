@@ -126,6 +126,7 @@ struct SentenceTrainingRun {
         options.beta = model.beta
         options.validationSamples = model.validSamples
         options.aggressiveEncoder = model.aggressiveEncoder
+        options.selection = model.selectBy
         return options
     }
 }

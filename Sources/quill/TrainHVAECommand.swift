@@ -26,7 +26,7 @@ struct TrainHVAECommand: ParsableCommand {
     }
 
     func run() throws {
-        try SentenceTrainingRun(kind: .hvae, training: training, model: model, levels: levels,
+        try SentenceTrainingRun(kind: .hvae, training: training, model: model.resolvingPreset(), levels: levels,
                                 decoderLatents: decoderLatents).run()
     }
 }

@@ -15,6 +15,6 @@ struct TrainVAECommand: ParsableCommand {
     @OptionGroup var model: SentenceModelOptions
 
     func run() throws {
-        try SentenceTrainingRun(kind: .vae, training: training, model: model, levels: 1, decoderLatents: .lowest).run()
+        try SentenceTrainingRun(kind: .vae, training: training, model: model.resolvingPreset(), levels: 1, decoderLatents: .lowest).run()
     }
 }

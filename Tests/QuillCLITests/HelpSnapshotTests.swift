@@ -8,7 +8,7 @@ import TestSupport
 @Suite struct HelpSnapshotTests {
     static let commands = [
         "", "vocab build", "tokenize", "segment", "train", "train char-rnn", "train gpt", "train vae", "train hvae",
-        "train lm", "eval", "sample", "reconstruct", "interpolate", "repl", "info", "report",
+        "train lm", "eval", "sample", "reconstruct", "interpolate", "repl", "info", "report", "export",
     ]
 
     static let snapshots = URL(fileURLWithPath: #filePath).deletingLastPathComponent()

@@ -58,6 +58,29 @@ struct SafeTensorsFixture: Decodable {
         }
     }
 
+    /// Half precision keeps every value a half can hold exactly (the F16 tensors Python wrote) and
+    /// rounds the rest to the nearest half, ties to even, overflow to infinity.
+    @Test func writesHalfPrecision() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("half.safetensors")
+        let fixture = SafeTensorsFixture.all["mixed"]!
+        let halves = fixture.tensors.filter { $0.dtype == "F16" }
+        #expect(!halves.isEmpty)
+        var tensors = Dictionary(uniqueKeysWithValues: halves.map { ($0.name, Tensor($0.values.map(Float.init), shape: $0.shape)) })
+        let awkward: [Float] = [0.1, -1.0 / 3, 65504, 65520, -70000, 1e-8, 6e-8, 2049, 2051, 0]
+        tensors["awkward"] = Tensor(awkward, shape: [awkward.count])
+        try SafeTensors.write(tensors, metadata: ["k": "v"], to: path, precision: .float16)
+        let file = try SafeTensors.read(path)
+        #expect(file.metadata == ["k": "v"])
+        for entry in halves {
+            #expect(file.tensors[entry.name]?.toArray().map(\.bitPattern) == entry.values.map { Float($0).bitPattern }, "\(entry.name)")
+        }
+        let expected: [Float] = [0.099975586, -0.33325195, 65504, .infinity, -.infinity, 0, 5.9604645e-8, 2048, 2052, 0]
+        #expect(file.tensors["awkward"]?.toArray() == expected)
+        let header = try String(decoding: Data(contentsOf: URL(fileURLWithPath: path)).prefix(400), as: UTF8.self)
+        #expect(header.contains("\"dtype\":\"F16\"") && !header.contains("F32"))
+    }
+
     @Test func overwritingReplacesTheFileAndLeavesNoTemporaryFiles() throws {
         let directory = try TemporaryDirectory()
         let path = directory.path("model.safetensors")
