@@ -41,8 +41,8 @@ struct EvalCommand: ParsableCommand {
     @Flag(help: "Print one JSON object with the figures named in full.")
     var json = false
 
-    @Option(help: "How a sentence VAE decodes reconstructions and interpolations: beam or greedy (default beam).")
-    var decode: SamplingOptions.Decoding?
+    @Option(help: "How a sentence VAE decodes reconstructions and interpolation points (default beam).")
+    var decode: EvalDecoding?
 
     @Option(help: "A file of sentence pairs, two sentences a line separated by a tab, for a sentence VAE's interpolation figures.")
     var pairs: String?
@@ -61,7 +61,6 @@ struct EvalCommand: ParsableCommand {
 
     func validate() throws {
         try requireSizes(["--samples": samples, "--steps": steps])
-        if decode == .sample { throw ValidationError("--decode must be beam or greedy for eval, got sample.") }
         if pairs == nil && (reference != nil || slerp) {
             throw ValidationError("--reference and --slerp apply to interpolations; give the pairs with --pairs FILE.")
         }
@@ -83,14 +82,14 @@ struct EvalCommand: ParsableCommand {
             let sentencePairs = try pairs.map(SentencePair.read(path:))
             let scorer = try reference.map(loadSentenceScorer)
             var figures = try loaded.evaluator.evaluate(
-                corpusAt: corpus, options: CorpusEvaluationOptions(samples: samples, temperature: temperature, decoding: decode),
+                corpusAt: corpus, options: CorpusEvaluationOptions(samples: samples, temperature: temperature, decoding: decode?.decoding),
                 progress: EvalProgress(label: "eval").update)
             warnAboutUnknownTokens(figures["unknown_share"], in: corpus, consequence: "these figures say little about the text")
             if let vae, let sentencePairs {
                 var options = InterpolationOptions()
                 options.steps = steps
                 options.spherical = slerp
-                options.decoding = decode ?? options.decoding
+                options.decoding = decode?.decoding ?? options.decoding
                 let fluency = try scorer.map { try FluencyReference(scorer: $0, corpusAt: corpus) }
                 figures.merge(try vae.interpolationFigures(pairs: sentencePairs, options: options, reference: fluency,
                                                            progress: EvalProgress(label: "interpolation").update)) { $1 }
@@ -102,6 +101,15 @@ struct EvalCommand: ParsableCommand {
             }
         }
     }
+}
+
+/// How `quill eval` decodes a sentence VAE's reconstructions and interpolations: no sampling,
+/// so the figures repeat.
+enum EvalDecoding: String, CaseIterable, ExpressibleByArgument {
+    case beam, greedy
+
+    /// The decoding as the models take it.
+    var decoding: SamplingOptions.Decoding { self == .beam ? .beam : .greedy }
 }
 
 /// The language model at `path` as a sentence scorer, or an error naming the kinds that score.

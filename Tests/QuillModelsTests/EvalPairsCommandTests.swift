@@ -7,23 +7,26 @@ import TestSupport
 @Suite(.serialized) struct EvalPairsCommandTests {
     struct Models {
         let directory: ScratchDirectory
-        let corpus: String, pairs: String, vae: String, lm: String
+        let corpus: String, pairs: String, vae: String, lm: String, gpt: String
     }
 
-    /// A VAE and an LM trained for a few steps on VAECommandTests' corpus, with two pairs from it.
+    /// A VAE, an LM and a GPT trained for a few steps on VAECommandTests' corpus, with two pairs from it.
     static let models: Result<Models, Error> = Result {
         let directory = try ScratchDirectory("quill-eval-pairs")
         let corpus = try directory.write(VAECommandTests.corpus + "\n", to: "corpus.txt")
         let pairs = try directory.write("the cat sat on the mat\ta bird ran on the log\nthe dog sat on a log\ta cat ran to the mat\n",
                                         to: "pairs.tsv")
-        let vae = directory.file("vae.safetensors"), lm = directory.file("lm.safetensors")
+        let vae = directory.file("vae.safetensors"), lm = directory.file("lm.safetensors"), gpt = directory.file("gpt.safetensors")
         for (kind, output) in [("vae", vae), ("lm", lm)] {
             let train = try runQuill(["train", kind, "--corpus", corpus, "--valid", corpus, "--output", output, "--steps", "6",
                                       "--batch-size", "3", "--embedding-size", "8", "--hidden-size", "12",
                                       "--tokenizer", "whitespace", "--threads", "1"] + (kind == "vae" ? ["--latent-size", "4"] : []))
             guard train.status == 0 else { throw TrainingFailed(message: train.error) }
         }
-        return Models(directory: directory, corpus: corpus, pairs: pairs, vae: vae, lm: lm)
+        let trainGPT = try runQuill(["train", "gpt", "--corpus", corpus, "--output", gpt, "--steps", "3", "--n-layer", "1",
+                                     "--n-head", "2", "--n-embd", "8", "--block-size", "8", "--batch-size", "2", "--threads", "1"])
+        guard trainGPT.status == 0 else { throw TrainingFailed(message: trainGPT.error) }
+        return Models(directory: directory, corpus: corpus, pairs: pairs, vae: vae, lm: lm, gpt: gpt)
     }
 
     struct TrainingFailed: Error, CustomStringConvertible {
@@ -41,9 +44,11 @@ import TestSupport
         return object.compactMapValues { ($0 as? NSNumber)?.doubleValue }
     }
 
-    @Test func pairsWithAReferenceGiveEveryFigureInRange() throws {
+    /// The GPT (block size 8) scores the first 8 predictions of the longer sentences.
+    @Test(arguments: ["lm", "gpt"])
+    func pairsWithAReferenceGiveEveryFigureInRange(reference: String) throws {
         let models = try Self.models.get()
-        let figures = try Self.figures(["--pairs", models.pairs, "--steps", "4", "--reference", models.lm])
+        let figures = try Self.figures(["--pairs", models.pairs, "--steps", "4", "--reference", reference == "lm" ? models.lm : models.gpt])
         #expect(figures["pairs"] == 2 && figures["interpolation_steps"] == 4 && figures["decode_beam"] == 1)
         for key in ["endpoint_exact", "monotone_share", "fluent_share", "exact_reconstruction_rate"] {
             #expect((0...1).contains(figures[key] ?? -1), "\(key) = \(String(describing: figures[key]))")
@@ -78,7 +83,7 @@ import TestSupport
         BadRun(name: "a VAE as the reference", pairsText: nil, extra: ["--pairs", "PAIRS", "--reference", "VAE"], status: 64,
                message: "--reference needs lm or gpt"),
         BadRun(name: "sampling instead of decoding", pairsText: nil, extra: ["--decode", "sample"], status: 64,
-               message: "--decode must be beam or greedy"),
+               message: "The value 'sample' is invalid for '--decode <decode>'"),
         BadRun(name: "slerp without pairs", pairsText: nil, extra: ["--slerp"], status: 64, message: "--pairs FILE"),
     ]
 
