@@ -48,7 +48,8 @@ extension LatentSentenceModel {
     /// - `monotone_share`: the share of paths whose edit distance (in tokens) to the first
     ///   sentence never falls and to the second never rises (``InterpolationPath/isMonotone``);
     /// - with a `reference`, `fluent_share`: the share of intermediate points (endpoints
-    ///   excluded) that ``FluencyReference`` judges fluent, and its `fluency_threshold`.
+    ///   excluded; so absent with one step) that ``FluencyReference`` judges fluent, and its
+    ///   `fluency_threshold`.
     public func interpolationFigures(pairs: [SentencePair], options: InterpolationOptions, reference: FluencyReference?,
                                      progress: (Double) -> Void = { _ in }) throws -> [String: Double] {
         precondition(!pairs.isEmpty && options.steps >= 1, "interpolation figures need pairs and at least one step")
