@@ -83,6 +83,8 @@ public enum GPTError: Error, Equatable, LocalizedError {
     /// Beam search was asked of a model that samples.
     case beamSearch
     case corpusTooShort(path: String, tokens: Int, needed: Int)
+    /// Sentences were to be scored by a GPT whose tokenizer cannot mark where a line starts.
+    case noSentenceBoundary
 
     public var errorDescription: String? {
         switch self {
@@ -100,6 +102,8 @@ public enum GPTError: Error, Equatable, LocalizedError {
             "\(origin): the tokenizer has \(tokenizerSize) ids but the model's vocab_size is \(vocabularySize). Save the model with the tokenizer it was trained with."
         case .beamSearch:
             "Beam search applies to sentence VAEs; a GPT samples. Use --decode sample or --decode greedy."
+        case .noSentenceBoundary:
+            "The GPT's tokenizer has no newline, <|endoftext|> or <bos> token to start a sentence from, so it cannot score sentences. Use a `quill train lm` model as the reference."
         case .emptyPrompt:
             "A GPT needs at least one token of context, but the prompt is empty and the tokenizer has no <bos> or newline token. Pass --prompt."
         case .corpusTooShort(let path, let tokens, let needed):

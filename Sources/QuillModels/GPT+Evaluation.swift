@@ -88,3 +88,29 @@ extension GPTTextModel: CorpusEvaluating {
         return !lines.isEmpty && poems.count * 2 > lines.count
     }
 }
+
+extension GPTTextModel: SentenceScorer {
+    /// The NLL of each sentence as a line of text: its tokens and the newline after it, given
+    /// the newline before it (`<|endoftext|>` or `<bos>` when the tokenizer has no newline), one
+    /// sentence per forward pass. A sentence longer than `block_size` is scored on its first
+    /// `block_size` predictions.
+    public func scores(of sentences: [String]) throws -> [SentenceScore] {
+        let newline = tokenizer.encode("\n")
+        let start = newline.isEmpty ? ["<|endoftext|>", "<bos>"].compactMap { tokenizer.specialTokens[$0] }.prefix(1) : newline[...]
+        guard !start.isEmpty else { throw GPTError.noSentenceBoundary }
+        let end = newline.isEmpty ? ["<|endoftext|>", "<eos>"].compactMap { tokenizer.specialTokens[$0] }.prefix(1) : newline[...]
+        var dropout = RandomGenerator(seed: 0)
+        return sentences.map { sentence in
+            let ids = (Array(start) + tokenizer.encode(sentence) + end).prefix(model.configuration.blockSize + 1).map { Int32($0) }
+            let length = ids.count - 1, predicted = length - (start.count - 1)
+            guard predicted > 0 else { return SentenceScore(nll: 0, tokens: 0) }
+            // Targets inside the opening context are ignored (-1), as nanoGPT ignores padding.
+            let targets = ids.dropFirst().enumerated().map { $0.offset < start.count - 1 ? -1 : $0.element }
+            let loss = withoutGradients {
+                model.loss(tokens: IndexTensor(Array(ids.prefix(length)), shape: [1, length]),
+                           targets: IndexTensor(targets, shape: [1, length]), generator: &dropout)
+            }
+            return SentenceScore(nll: Double(loss.scalar) * Double(predicted), tokens: predicted)
+        }
+    }
+}

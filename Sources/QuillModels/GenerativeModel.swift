@@ -30,10 +30,14 @@ public struct CorpusEvaluationOptions: Sendable {
     /// The sampling temperature of measurements made on generated text (the poem format check;
     /// default 0.8).
     public var temperature: Float?
+    /// How a sentence VAE decodes its reconstructions: `.beam` (the default) or `.greedy`.
+    public var decoding: SamplingOptions.Decoding?
 
-    public init(samples: Int? = nil, temperature: Float? = nil) {
+    /// Options that leave every model its defaults unless given.
+    public init(samples: Int? = nil, temperature: Float? = nil, decoding: SamplingOptions.Decoding? = nil) {
         self.samples = samples
         self.temperature = temperature
+        self.decoding = decoding
     }
 }
 

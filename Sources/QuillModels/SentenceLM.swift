@@ -107,6 +107,25 @@ public final class SentenceLM: SentenceModel, TextGenerator, CorpusEvaluating {
     }
 }
 
+extension SentenceLM: SentenceScorer {
+    /// The exact NLL of each sentence, `<eos>` included, in length-sorted batches; a sentence
+    /// with no tokens is scored on its `<eos>` alone.
+    public func scores(of sentences: [String]) -> [SentenceScore] {
+        let wasTraining = isTraining
+        setTraining(false)
+        defer { setTraining(wasTraining) }
+        let ids = sentences.map { sentenceTokenIDs($0, tokenizer: tokenizer) ?? [] }
+        let order = ids.indices.sorted { ids[$0].count < ids[$1].count }
+        var result = [SentenceScore](repeating: SentenceScore(nll: 0, tokens: 0), count: ids.count)
+        for start in stride(from: 0, to: order.count, by: 64) {
+            let rows = Array(order[start..<min(start + 64, order.count)])
+            let likelihoods = logLikelihoods(of: SentenceBatch(sentences: rows.map { ids[$0] }))
+            for (row, likelihood) in zip(rows, likelihoods) { result[row] = SentenceScore(nll: -likelihood, tokens: ids[row].count + 1) }
+        }
+        return result
+    }
+}
+
 /// The ids of one sentence without control specials, or nil when nothing is left or the line
 /// is blank: a line of spaces and tabs is no sentence, though a lossless word tokenizer encodes it.
 /// A `typed` sentence (one a person wrote, not a corpus line) is read as the corpus reads the same

@@ -119,6 +119,8 @@ public enum SentenceModelError: Error, Equatable, LocalizedError {
     case emptyCorpus(String)
     case invalidConfiguration(origin: String, problem: String)
     case tokenizerMismatch(origin: String, tokenizerSize: Int, vocabularySize: Int)
+    case malformedPair(path: String, line: Int, problem: String)
+    case noPairs(String)
 
     /// A one-line message that names the problem and the fix.
     public var errorDescription: String? {
@@ -131,6 +133,10 @@ public enum SentenceModelError: Error, Equatable, LocalizedError {
             "\(origin): the sentence model configuration is invalid (\(problem)). Fix the sizes and try again."
         case .tokenizerMismatch(let origin, let tokenizerSize, let vocabularySize):
             "\(origin): the tokenizer has \(tokenizerSize) ids but the model's vocab_size is \(vocabularySize). Save the model with the tokenizer it was trained with."
+        case .malformedPair(let path, let line, let problem):
+            "\(path):\(line): \(problem). Write two sentences per line separated by one tab (Benchmarks/make-pairs.py draws pairs from a corpus)."
+        case .noPairs(let path):
+            "\(path) has no sentence pairs. Write two sentences per line separated by one tab (Benchmarks/make-pairs.py draws pairs from a corpus)."
         }
     }
 }

@@ -180,15 +180,23 @@ extension LatentSentenceModel {
     /// decodes, so with greedy decoding the endpoints are the two reconstructions.
     public func interpolate(from first: String, to second: String, steps: Int, spherical: Bool,
                             options: SamplingOptions, generator: inout RandomGenerator) throws -> [(position: Double, sentence: String)] {
+        let points = interpolatedIDs(from: try sentenceIDs(first), to: try sentenceIDs(second), steps: steps,
+                                     spherical: spherical, options: options, generator: &generator)
+        return points.enumerated().map { (position: Double($0.offset) / Double(steps), sentence: tokenizer.decode($0.element)) }
+    }
+
+    /// The ids decoded at each of the `steps + 1` points of ``interpolate(from:to:steps:spherical:options:generator:)``,
+    /// for two sentences given as ids without specials.
+    func interpolatedIDs(from first: [Int], to second: [Int], steps: Int, spherical: Bool,
+                         options: SamplingOptions, generator: inout RandomGenerator) -> [[Int]] {
         precondition(steps >= 1, "interpolation needs at least one step, got \(steps)")
-        let means = try posteriorMeans(of: [first, second])
+        let means = posteriorMean(encode(SentenceBatch(sentences: [first, second])))
         let size = means.shape[1], values = means.toArray()
         let a = Array(values[0..<size]), b = Array(values[size...])
         return (0...steps).map { step in
             let t = Double(step) / Double(steps)
             let point = step == 0 ? a : step == steps ? b : (spherical ? slerp(a, b, t) : lerp(a, b, t))
-            let ids = decode(latents: Tensor(point, shape: [1, size]), options: options, generator: &generator)[0]
-            return (position: t, sentence: tokenizer.decode(ids))
+            return decode(latents: Tensor(point, shape: [1, size]), options: options, generator: &generator)[0]
         }
     }
 }

@@ -20,9 +20,10 @@ public struct VAEEvaluationOptions: Sendable {
     public var mutualInformationBatchSize = 50
     /// A latent dimension is active when its posterior mean varies across the data by more than this.
     public var activeUnitThreshold = 0.01
-    /// Whether to decode every posterior mean by beam search (width 5, as `quill reconstruct`
-    /// does) and count exact reconstructions.
+    /// Whether to decode every posterior mean and compare it with its sentence.
     public var measuresReconstructions = false
+    /// How reconstructions are decoded: beam search (width 5, as `quill reconstruct` does) or greedily.
+    public var reconstructionDecoding = SamplingOptions.Decoding.beam
     /// Seeds the posterior noise, so the figures repeat.
     public var seed: UInt64 = 0
 
@@ -40,6 +41,7 @@ extension LatentSentenceModel {
         var measurement = VAEEvaluationOptions()
         measurement.samples = options.samples ?? measurement.samples
         measurement.measuresReconstructions = true
+        measurement.reconstructionDecoding = options.decoding ?? measurement.reconstructionDecoding
         let sentences = try readSentences(path: path, tokenizer: tokenizer)
         var figures = evaluate(sentences: sentences, options: measurement, progress: progress)
         figures["unknown_share"] = tokenizer.unknownShare(of: sentences.joined())
@@ -59,8 +61,10 @@ extension LatentSentenceModel {
     /// - `active_units` (and per level): dimensions whose posterior mean has variance above the
     ///   threshold across the sentences (unbiased, n − 1).
     /// - With `measuresReconstructions`: `exact_reconstruction_rate`, the share of sentences that
-    ///   beam search from the posterior mean gives back exactly (what `quill reconstruct` and the
-    ///   endpoints of `quill interpolate` print by default), and `reconstruction_token_accuracy`.
+    ///   decoding the posterior mean gives back exactly (with beam search, what `quill reconstruct`
+    ///   and the endpoints of `quill interpolate` print by default), `reconstruction_token_accuracy`,
+    ///   `reconstruction_bleu`, the corpus BLEU-4 (0–100, sacreBLEU's) of the decoded texts
+    ///   against the sentences' own decoded texts, and `decode_beam`, 1 for beam search and 0 for greedy.
     public func evaluate(sentences: [[Int]], options: VAEEvaluationOptions,
                          progress: (Double) -> Void = { _ in }) -> [String: Double] {
         precondition(!sentences.isEmpty && options.samples > 0, "evaluation needs sentences and at least one sample")
@@ -118,9 +122,8 @@ extension LatentSentenceModel {
         figures["active_units"] = Double(active.reduce(0, +))
         if levels > 1 { for (level, units) in active.enumerated() { figures["active_units_level_\(level + 1)"] = Double(units) } }
         if options.measuresReconstructions {
-            let (exact, tokens) = reconstructionAccuracy(sentences, means: means, order: order, generator: &generator)
-            figures["exact_reconstruction_rate"] = exact
-            figures["reconstruction_token_accuracy"] = tokens
+            figures.merge(reconstructionFigures(sentences, means: means, order: order, decoding: options.reconstructionDecoding,
+                                                generator: &generator)) { $1 }
         }
         progress(1)
         return figures
@@ -187,13 +190,15 @@ extension LatentSentenceModel {
         return result
     }
 
-    /// The share of sentences that beam search from their posterior mean gives back exactly,
-    /// and the share of their tokens (`<eos>` included) decoded at the right position.
-    private func reconstructionAccuracy(_ sentences: [[Int]], means: [[Float]], order: [Int],
-                                        generator: inout RandomGenerator) -> (exact: Double, tokens: Double) {
+    /// The share of sentences that decoding their posterior mean gives back exactly, the share
+    /// of their tokens (`<eos>` included) decoded at the right position, and the corpus BLEU of
+    /// the decoded texts.
+    private func reconstructionFigures(_ sentences: [[Int]], means: [[Float]], order: [Int], decoding: SamplingOptions.Decoding,
+                                       generator: inout RandomGenerator) -> [String: Double] {
         var options = SamplingOptions()
-        options.decoding = .beam
+        options.decoding = decoding
         var exact = 0, matched = 0, total = 0
+        var hypotheses: [String] = [], references: [String] = []
         for start in stride(from: 0, to: order.count, by: 64) {
             let group = Array(order[start..<min(start + 64, order.count)])
             options.maxTokens = group.map { sentences[$0].count }.max()! + 10
@@ -204,8 +209,13 @@ extension LatentSentenceModel {
                 if target == output { exact += 1 }
                 matched += zip(target, output).filter { $0 == $1 }.count
                 total += target.count
+                hypotheses.append(tokenizer.decode(ids))
+                references.append(tokenizer.decode(sentences[index]))
             }
         }
-        return (Double(exact) / Double(sentences.count), Double(matched) / Double(total))
+        return ["exact_reconstruction_rate": Double(exact) / Double(sentences.count),
+                "reconstruction_token_accuracy": Double(matched) / Double(total),
+                "reconstruction_bleu": CorpusBLEU(hypotheses: hypotheses, references: references).score,
+                "decode_beam": decoding == .beam ? 1 : 0]
     }
 }

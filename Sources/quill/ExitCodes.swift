@@ -74,7 +74,7 @@ extension TrainingError: ClassifiedError {
 extension GPTError: ClassifiedError {
     var exitCode: ExitCode {
         switch self {
-        case .emptyPrompt, .beamSearch: Exit.usage
+        case .emptyPrompt, .beamSearch, .noSentenceBoundary: Exit.usage
         default: Exit.dataError
         }
     }
@@ -93,7 +93,7 @@ extension SentenceModelError: ClassifiedError {
     var exitCode: ExitCode {
         switch self {
         case .emptySentence: Exit.usage
-        case .emptyCorpus, .invalidConfiguration, .tokenizerMismatch: Exit.dataError
+        case .emptyCorpus, .invalidConfiguration, .tokenizerMismatch, .malformedPair, .noPairs: Exit.dataError
         }
     }
 }

@@ -12,7 +12,7 @@ import TestSupport
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
 
-    /// The README's shell commands that call `quill`, in order.
+    /// The README's shell commands that call `quill` (or write its pairs file), in order.
     static func commands() throws -> [String] {
         let readme = try String(contentsOf: packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
         var inShell = false
@@ -25,7 +25,7 @@ import TestSupport
             if text.hasSuffix("\\") { pending += text.dropLast() + " "; continue }
             let full = pending + text
             pending = ""
-            if full.hasPrefix("quill ") { commands.append(full) }
+            if full.hasPrefix("quill ") || full.hasPrefix("Benchmarks/make-pairs.py ") { commands.append(full) }
         }
         return commands
     }
