@@ -78,16 +78,20 @@ public final class BufferPool: @unchecked Sendable {
         pthread_mutex_init(&lock, nil)
     }
 
-    /// `QUILL_POOL_MB` megabytes where that is set; otherwise a quarter of physical memory,
-    /// at most 4 GiB (4 GiB where the size is unknown).
+    /// The cap for this process: `QUILL_POOL_MB` and the machine's physical memory.
     static var defaultMaxCachedBytes: Int {
-        if let setting = getenv("QUILL_POOL_MB"), let megabytes = Int(String(cString: setting)), megabytes >= 0 {
-            return megabytes << 20
-        }
-        let cap = 4 << 30
         let pages = sysconf(Int32(_SC_PHYS_PAGES)), pageSize = sysconf(Int32(_SC_PAGESIZE))
-        guard pages > 0, pageSize > 0 else { return cap }
-        return min(cap, pages * pageSize / 4)
+        return cap(setting: getenv("QUILL_POOL_MB").map { String(cString: $0) },
+                   physicalMemory: pages > 0 && pageSize > 0 ? pages * pageSize : nil)
+    }
+
+    /// `setting` megabytes where that is a count; otherwise a quarter of `physicalMemory` bytes,
+    /// at most 4 GiB (4 GiB where the size is unknown).
+    static func cap(setting: String?, physicalMemory: Int?) -> Int {
+        if let setting, let megabytes = Int(setting), megabytes >= 0 { return megabytes << 20 }
+        let limit = 4 << 30
+        guard let physicalMemory else { return limit }
+        return min(limit, physicalMemory / 4)
     }
 
     /// The bytes cached for reuse now.

@@ -344,7 +344,8 @@ import TestSupport
 
     /// Results that cannot be written (stdout on a full disk) fail with one line and exit 1,
     /// where they trapped (`sample`) or were lost with exit 0 (`info`).
-    @Test(.enabled(if: FileManager.default.isWritableFile(atPath: "/dev/full")))
+    @Test(.enabled(if: FileManager.default.isWritableFile(atPath: "/dev/full"),
+                   "needs /dev/full, the Linux device whose every write fails with ENOSPC; macOS has none"))
     func aFullStandardOutputFailsWithOneLine() throws {
         let scratch = try ScratchDirectory("quill-charrnn")
         let corpus = try scratch.write(Self.corpus, to: "corpus.txt")
