@@ -72,6 +72,10 @@ public final class BufferPool: @unchecked Sendable {
     public var maxCachedBytes: Int
     /// Storages obtained from the system allocator so far (a warm step adds none).
     public private(set) var systemAllocations = 0
+    /// Storages the calling thread has obtained from the system allocator, through any pool:
+    /// what one step allocates, which the pool-wide count cannot tell while tests run side by side.
+    public static var systemAllocationsOnThisThread: Int { threadAllocations.value.count }
+    private static let threadAllocations = ThreadLocal { AllocationCount() }
 
     init(maxCachedBytes: Int = BufferPool.defaultMaxCachedBytes) {
         self.maxCachedBytes = maxCachedBytes
@@ -125,6 +129,7 @@ public final class BufferPool: @unchecked Sendable {
         }
         systemAllocations += 1
         pthread_mutex_unlock(&lock)
+        Self.threadAllocations.value.count += 1
         let storage = TensorStorage(capacity: capacity)
         storage.count = requested
         return storage
@@ -186,4 +191,9 @@ public final class BufferPool: @unchecked Sendable {
         pthread_mutex_unlock(&lock)
         withExtendedLifetime(dropped) {}
     }
+}
+
+/// One thread's count of storages taken from the system allocator.
+private final class AllocationCount {
+    var count = 0
 }
