@@ -72,22 +72,30 @@ public final class BufferPool: @unchecked Sendable {
     public var maxCachedBytes: Int
     /// Storages obtained from the system allocator so far (a warm step adds none).
     public private(set) var systemAllocations = 0
+    /// Storages the calling thread has obtained from the system allocator, through any pool:
+    /// what one step allocates, which the pool-wide count cannot tell while tests run side by side.
+    public static var systemAllocationsOnThisThread: Int { threadAllocations.value.count }
+    private static let threadAllocations = ThreadLocal { AllocationCount() }
 
     init(maxCachedBytes: Int = BufferPool.defaultMaxCachedBytes) {
         self.maxCachedBytes = maxCachedBytes
         pthread_mutex_init(&lock, nil)
     }
 
-    /// `QUILL_POOL_MB` megabytes where that is set; otherwise a quarter of physical memory,
-    /// at most 4 GiB (4 GiB where the size is unknown).
+    /// The cap for this process: `QUILL_POOL_MB` and the machine's physical memory.
     static var defaultMaxCachedBytes: Int {
-        if let setting = getenv("QUILL_POOL_MB"), let megabytes = Int(String(cString: setting)), megabytes >= 0 {
-            return megabytes << 20
-        }
-        let cap = 4 << 30
         let pages = sysconf(Int32(_SC_PHYS_PAGES)), pageSize = sysconf(Int32(_SC_PAGESIZE))
-        guard pages > 0, pageSize > 0 else { return cap }
-        return min(cap, pages * pageSize / 4)
+        return cap(setting: getenv("QUILL_POOL_MB").map { String(cString: $0) },
+                   physicalMemory: pages > 0 && pageSize > 0 ? pages * pageSize : nil)
+    }
+
+    /// `setting` megabytes where that is a count; otherwise a quarter of `physicalMemory` bytes,
+    /// at most 4 GiB (4 GiB where the size is unknown).
+    static func cap(setting: String?, physicalMemory: Int?) -> Int {
+        if let setting, let megabytes = Int(setting), megabytes >= 0 { return megabytes << 20 }
+        let limit = 4 << 30
+        guard let physicalMemory else { return limit }
+        return min(limit, physicalMemory / 4)
     }
 
     /// The bytes cached for reuse now.
@@ -121,6 +129,7 @@ public final class BufferPool: @unchecked Sendable {
         }
         systemAllocations += 1
         pthread_mutex_unlock(&lock)
+        Self.threadAllocations.value.count += 1
         let storage = TensorStorage(capacity: capacity)
         storage.count = requested
         return storage
@@ -182,4 +191,9 @@ public final class BufferPool: @unchecked Sendable {
         pthread_mutex_unlock(&lock)
         withExtendedLifetime(dropped) {}
     }
+}
+
+/// One thread's count of storages taken from the system allocator.
+private final class AllocationCount {
+    var count = 0
 }

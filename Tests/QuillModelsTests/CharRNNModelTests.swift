@@ -5,8 +5,8 @@ import QuillTensor
 import Testing
 import TestSupport
 
-/// Quill's CharRNN against its PyTorch peer (Fixtures/charrnn/make_fixture.py), and training on
-/// one batch until it is learned by heart.
+/// Quill's CharRNN against its PyTorch peer (Fixtures/charrnn/make_fixture.py), element by element
+/// within ``FixtureTolerance``, and training on one batch until it is learned by heart.
 @Suite struct CharRNNModelTests {
     struct Fixture: Decodable {
         struct Weight: Decodable {
@@ -45,14 +45,17 @@ import TestSupport
                                    cell: fixture.initial_cell.map { Tensor($0, shape: fixture.stateShape) })
         let (logits, final) = model(fixture.indices(fixture.tokens), state: state)
         let loss = logits.crossEntropy(targets: fixture.indices(fixture.targets))
-        #expect(allClose(logits.toArray(), fixture.logits, rtol: 1e-4, atol: 1e-4))
-        #expect(isClose(loss.scalar, fixture.loss, rtol: 1e-4, atol: 1e-4))
-        #expect(allClose(final.hidden.toArray(), fixture.final_hidden, rtol: 1e-4, atol: 1e-4))
-        if let cellState = fixture.final_cell { #expect(allClose(final.cell!.toArray(), cellState, rtol: 1e-4, atol: 1e-4)) }
+        let (rtol, atol) = (FixtureTolerance.rtol, FixtureTolerance.atol)
+        #expect(worstRatio(logits.toArray(), fixture.logits, rtol: rtol, atol: atol) <= 1)
+        #expect(isClose(loss.scalar, fixture.loss, rtol: rtol, atol: atol))
+        #expect(worstRatio(final.hidden.toArray(), fixture.final_hidden, rtol: rtol, atol: atol) <= 1)
+        if let cellState = fixture.final_cell {
+            #expect(worstRatio(final.cell!.toArray(), cellState, rtol: rtol, atol: atol) <= 1)
+        }
         loss.backward()
         for (name, parameter) in model.namedParameters() {
             let expected = try #require(fixture.gradients[name], "the fixture has no gradient for \(name)")
-            let ratio = worstRatio(parameter.gradientTensor().toArray(), expected, rtol: 1e-4, atol: 1e-4)
+            let ratio = worstRatio(parameter.gradientTensor().toArray(), expected, rtol: rtol, atol: atol)
             #expect(ratio <= 1, "gradient of \(name) differs from PyTorch's (worst ratio \(ratio))")
         }
     }

@@ -39,6 +39,7 @@ struct VAEFixture: Decodable, CustomTestStringConvertible, Sendable {
 }
 
 @Suite struct VAEFixtureTests {
+    /// Every loss term and gradient element within ``FixtureTolerance``.
     @Test(arguments: try VAEFixture.load())
     func lossTermsAndGradientsMatchPyTorch(_ f: VAEFixture) throws {
         let configuration = VAETestSupport.configuration(
@@ -61,16 +62,17 @@ struct VAEFixture: Decodable, CustomTestStringConvertible, Sendable {
         let terms = model.lossTerms(for: batch, decoderInput: input, noise: Tensor(f.noise, shape: [f.sentences.count, f.latent]),
                                     generator: &generator)
         let objective = terms.objective(klWeight: f.klWeight, beta: f.beta, freeBits: f.freeBits)
-        #expect(isClose(terms.reconstruction.scalar, f.reconstruction, rtol: 1e-5, atol: 1e-4))
-        #expect(worstRatio(terms.klPerDimension[0].toArray(), f.klPerDimension, rtol: 1e-4, atol: 1e-6) <= 1)
-        #expect(isClose(objective.scalar, f.objective, rtol: 1e-5, atol: 1e-4))
+        let (rtol, atol) = (FixtureTolerance.rtol, FixtureTolerance.atol)
+        #expect(isClose(terms.reconstruction.scalar, f.reconstruction, rtol: rtol, atol: atol))
+        #expect(worstRatio(terms.klPerDimension[0].toArray(), f.klPerDimension, rtol: rtol, atol: atol) <= 1)
+        #expect(isClose(objective.scalar, f.objective, rtol: rtol, atol: atol))
 
         model.zeroGradients()
         objective.backward()
         for (name, parameter) in model.namedParameters() {
             let expected = try #require(f.gradients[name])
             let actual = parameter.grad?.toArray() ?? Array(repeating: 0, count: parameter.count)
-            let ratio = worstRatio(actual, expected, rtol: 1e-4, atol: 1e-4)
+            let ratio = worstRatio(actual, expected, rtol: rtol, atol: atol)
             #expect(ratio <= 1, "gradient of \(name) differs from PyTorch (worst ratio \(ratio))")
         }
     }

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 @testable import QuillTensor
 import Testing
 
@@ -50,9 +53,31 @@ import Testing
         #expect(pool.cachedByteCount == 32 << 10)
     }
 
-    @Test func theDefaultCapIsAQuarterOfMemoryAtMostFourGiB() {
-        let cap = BufferPool.defaultMaxCachedBytes
-        #expect(cap > 0 && cap <= 4 << 30)
-        #expect(BufferPool.shared.maxCachedBytes == cap)
+    struct CapCase: CustomTestStringConvertible, Sendable {
+        var testDescription: String
+        var setting: String?
+        var physicalMemory: Int?
+        var cap: Int
+    }
+
+    @Test(arguments: [
+        CapCase(testDescription: "2 GiB of memory keep 512 MiB", physicalMemory: 2 << 30, cap: 512 << 20),
+        CapCase(testDescription: "12 GiB keep 3 GiB", physicalMemory: 12 << 30, cap: 3 << 30),
+        CapCase(testDescription: "16 GiB keep 4 GiB", physicalMemory: 16 << 30, cap: 4 << 30),
+        CapCase(testDescription: "64 GiB keep at most 4 GiB", physicalMemory: 64 << 30, cap: 4 << 30),
+        CapCase(testDescription: "unknown memory keeps 4 GiB", physicalMemory: nil, cap: 4 << 30),
+        CapCase(testDescription: "QUILL_POOL_MB=100 keeps 100 MiB", setting: "100", physicalMemory: 64 << 30, cap: 100 << 20),
+        CapCase(testDescription: "QUILL_POOL_MB=0 keeps nothing", setting: "0", physicalMemory: 8 << 30, cap: 0),
+        CapCase(testDescription: "a QUILL_POOL_MB that is no count is ignored", setting: "lots", physicalMemory: 8 << 30,
+                cap: 2 << 30),
+    ])
+    func theDefaultCapIsAQuarterOfMemoryAtMostFourGiB(_ c: CapCase) {
+        #expect(BufferPool.cap(setting: c.setting, physicalMemory: c.physicalMemory) == c.cap)
+    }
+
+    @Test func theSharedPoolUsesThisMachinesCap() {
+        let pages = sysconf(Int32(_SC_PHYS_PAGES)), pageSize = sysconf(Int32(_SC_PAGESIZE))
+        let expected = getenv("QUILL_POOL_MB") == nil ? min(4 << 30, pages * pageSize / 4) : BufferPool.defaultMaxCachedBytes
+        #expect(BufferPool.shared.maxCachedBytes == expected)
     }
 }

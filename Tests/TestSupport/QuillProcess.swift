@@ -1,6 +1,6 @@
 import Foundation
 
-/// The result of running the `quill` executable.
+/// The result of running the `quill` executable (or another).
 public struct QuillRun: Sendable {
     /// The exit status.
     public var status: Int32
@@ -19,8 +19,14 @@ public var quillExecutable: URL {
 /// Runs `quill` with `arguments`, feeding `input` on stdin, and collects its output.
 public func runQuill(_ arguments: [String], input: String? = nil, environment: [String: String]? = nil,
                      currentDirectory: String? = nil) throws -> QuillRun {
+    try run(quillExecutable, arguments, input: input, environment: environment, currentDirectory: currentDirectory)
+}
+
+/// Runs `executable` with `arguments`, feeding `input` on stdin, and collects its output.
+public func run(_ executable: URL, _ arguments: [String], input: String? = nil, environment: [String: String]? = nil,
+                currentDirectory: String? = nil) throws -> QuillRun {
     let process = Process()
-    process.executableURL = quillExecutable
+    process.executableURL = executable
     process.arguments = arguments
     if let environment { process.environment = environment }
     if let currentDirectory { process.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
