@@ -19,7 +19,7 @@ enum SentencePreset: String, CaseIterable, ExpressibleByArgument {
             ("--latent-size", { $0.latentSize = 64 }),
             ("--free-bits", { $0.freeBits = 1.5 }),
             ("--kl-anneal", { $0.klAnneal = .none }),
-            ("--word-dropout", { $0.wordDropout = 0.25 }),
+            ("--word-dropout", { $0.wordDropout = 0.1 }),
             ("--select-by", { $0.selectBy = .reconstruction }),
         ]
         }

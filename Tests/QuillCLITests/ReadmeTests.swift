@@ -41,6 +41,8 @@ import TestSupport
         case samples(prompt: String, count: Int)
         /// The file exists and is not empty.
         case file(String)
+        /// The file holds exactly this many lines.
+        case fileLines(String, Int)
         /// The file holds one JSON value, or one per line.
         case jsonFile(String), jsonLinesFile(String)
         /// Something on stdout.
@@ -52,6 +54,7 @@ import TestSupport
             case .jsonLines: "JSON on every stdout line"
             case .samples(let prompt, let count): "\(count) samples starting with \"\(prompt)\""
             case .file(let path): "a file at \(path)"
+            case .fileLines(let path, let count): "\(count) lines in \(path)"
             case .jsonFile(let path): "JSON in \(path)"
             case .jsonLinesFile(let path): "a JSON object per line in \(path)"
             case .output: "output on stdout"
@@ -82,7 +85,8 @@ import TestSupport
         if let prompt = value("--prompt") {
             checks.append(.samples(prompt: prompt, count: count ?? 1))
         } else if let count {
-            checks.append(.lines(count))
+            // Counted results go where --output says, else to stdout.
+            checks.append(value("--output").map { .fileLines($0, count) } ?? .lines(count))
         }
         if words[1] == "interpolate", let steps = value("--steps").flatMap({ Int($0) }) { checks.append(.lines(steps + 1)) }
         if words[1] == "reconstruct" { checks.append(.lines(1)) }
@@ -121,6 +125,9 @@ import TestSupport
         case .file(let path):
             let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int ?? 0
             return size > 0 ? nil : "no file, or an empty one"
+        case .fileLines(let path, let count):
+            let found = contents(path)?.split(separator: "\n", omittingEmptySubsequences: false).dropLast().count
+            return found == count ? nil : "left \(found.map(String.init) ?? "no") lines in \(path)"
         case .jsonFile(let path):
             return contents(path).map(parses) == true ? nil : "no file or not JSON"
         case .jsonLinesFile(let path):
@@ -171,5 +178,7 @@ import TestSupport
         #expect(Self.checks(for: "quill sample m.safetensors --prompt \"In the beginning\" --count 2")
                 == [.samples(prompt: "In the beginning", count: 2)])
         #expect(Self.checks(for: "quill interpolate m.safetensors \"a b\" \"c\" --steps 8") == [.lines(9)])
+        #expect(Self.checks(for: "Benchmarks/make-pairs.py c.txt --count 3 --output r/pairs.tsv")
+                == [.file("r/pairs.tsv"), .fileLines("r/pairs.tsv", 3)])
     }
 }
