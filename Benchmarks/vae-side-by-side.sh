@@ -8,8 +8,10 @@
 #   Benchmarks/vae-side-by-side.sh            # builds quill-bench in release, then measures
 #   SCRATCH=.build-x REPEATS=5 THREADS="1 2" CONFIGS="gru lstm" Benchmarks/vae-side-by-side.sh
 #
-# Each repetition runs Quill, then the peer, back to back (each side takes the median of 15
-# timed steps), so a repetition's ratio compares the two under the same machine load. The table
+# Each repetition runs Quill, then the peer, back to back, so a repetition's ratio compares the
+# two under the same machine load. Each side takes the median of per-step times over STEPS
+# (default 15) timed steps after WARMUP (3) untimed ones, both cycling through the same 8
+# batches from the same one, and the mean CPU time of the timed steps. The table
 # gives, per case, the median over REPEATS (default 3) of each side's sentences/s, the median of
 # the per-repetition ratios, each side's median CPU milliseconds per step (a fairer figure on a
 # busy machine) and the OpenBLAS kernel Quill ran. The environment may pin OpenBLAS to its AVX2
@@ -19,6 +21,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SCRATCH=${SCRATCH:-.build-release}
 REPEATS=${REPEATS:-3}
+STEPS=${STEPS:-15}
+WARMUP=${WARMUP:-3}
 THREADS=${THREADS:-1 2}
 CONFIGS=${CONFIGS:-gru lstm}
 PTB=${QUILL_BENCH_PTB:-../shared/corpora/ptb/ptb.train.txt}
@@ -31,13 +35,14 @@ RAW=${RAW:-$(mktemp)}
 for threads in $THREADS; do
     for config in $CONFIGS; do
         for repeat in $(seq "$REPEATS"); do
-            "$BENCH" "vae.$config.train_step" --threads "$threads" | grep '^{' |
+            "$BENCH" "vae.$config.train_step" --threads "$threads" --steps "$STEPS" --warmup "$WARMUP" | grep '^{' |
                 sed "s/^{/{\"side\": \"quill\", \"repeat\": $repeat, \"config\": \"$config\", /" >>"$RAW"
             for data in random ptb; do
                 source=$data
                 [ "$data" = ptb ] && source=$PTB
                 [ "$data" = ptb ] && [ ! -f "$PTB" ] && continue
-                python3 Benchmarks/peers/vae.py --config "$config" --threads "$threads" --data "$source" |
+                python3 Benchmarks/peers/vae.py --config "$config" --threads "$threads" --data "$source" \
+                    --steps "$STEPS" --warmup "$WARMUP" |
                     sed "s/^{/{\"side\": \"peer\", \"repeat\": $repeat, \"config\": \"$config\", \"data_name\": \"$data\", /" >>"$RAW"
             done
         done
@@ -51,6 +56,11 @@ def key(r):
     data = r.get("data_name", r["data"])
     return (r["threads"], r["config"], data)
 cases = sorted({key(r) for r in rows}, key=lambda k: (k[0], k[1] != "gru", k[2] != "random"))
+counts = {(r["statistic"], int(r["steps"]), int(r["warmup"])) for r in rows}
+assert len(counts) == 1, f"the sides measured differently: {counts}"
+statistic, steps, warmup = counts.pop()
+print(f"each side: {statistic}, {steps} timed steps after {warmup} warm-up steps; "
+      f"ratio = quill / torch sentences/s, the median over repetitions; torch threads = the threads column")
 print(f'{"model":<6} {"data":<7} {"threads":>7} {"quill s/s":>10} {"torch s/s":>10} {"ratio":>7} '
       f'{"ratios (each repetition)":<26} {"quill cpu ms":>12} {"torch cpu ms":>12}  kernel')
 for case in cases:

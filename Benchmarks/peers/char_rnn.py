@@ -6,6 +6,11 @@ Model: token embedding [V, E] -> nn.LSTM/nn.GRU (L layers of H, dropout between 
 state carries across batches (detached), mean cross-entropy, backward, global gradient-norm
 clipping, Adam. Sampling: batch 1, one character per forward step, softmax with temperature.
 
+Timing, as Benchmarks/char-rnn-side-by-side.sh reads `quill train`'s metrics log (a record per
+10 steps): training runs --warmup untimed steps, then --steps timed ones in windows of --window
+steps, and reports tokens per window over the median window time; sampling runs
+--sample-warmup untimed characters, then reports --sample-chars over their total time.
+
 Prints one JSON object per line, as `quill-bench` does:
   {"name": "peer.char_rnn.train", "value": tokens/s, "unit": "tokens/s", "threads": T, ...}
   {"name": "peer.char_rnn.sample", "value": chars/s, "unit": "chars/s", "threads": T, ...}
@@ -17,6 +22,7 @@ batch 32, Adam. Usage: python3 Benchmarks/peers/char_rnn.py --threads 1 [--corpu
 import argparse
 import json
 import resource
+import statistics
 import time
 
 import torch
@@ -85,11 +91,13 @@ def train_rate(args, model, streams):
 
     for _ in range(args.warmup):
         step()
-    start = time.perf_counter()
-    for _ in range(args.steps):
-        loss = step()
-    elapsed = time.perf_counter() - start
-    return args.steps * args.batch * args.seq_len / elapsed, loss
+    windows = []
+    for _ in range(args.steps // args.window):
+        start = time.perf_counter()
+        for _ in range(args.window):
+            loss = step()
+        windows.append(time.perf_counter() - start)
+    return args.window * args.batch * args.seq_len / statistics.median(windows), loss
 
 
 @torch.no_grad()
@@ -104,7 +112,7 @@ def sample_rate(args, model, vocab, generator):
         probabilities = torch.softmax(logits[0, -1] / args.temperature, dim=-1)
         token = torch.multinomial(probabilities, 1, generator=generator).view(1, 1)
 
-    for _ in range(100):
+    for _ in range(args.sample_warmup):
         step()
     start = time.perf_counter()
     for _ in range(args.sample_chars):
@@ -126,12 +134,16 @@ def main():
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--learning-rate", type=float, default=2e-3)
     parser.add_argument("--grad-clip", type=float, default=5.0)
-    parser.add_argument("--steps", type=int, default=30)
-    parser.add_argument("--warmup", type=int, default=3)
-    parser.add_argument("--sample-chars", type=int, default=2000)
+    parser.add_argument("--steps", type=int, default=40, help="timed training steps, a multiple of --window")
+    parser.add_argument("--warmup", type=int, default=10, help="untimed training steps before them")
+    parser.add_argument("--window", type=int, default=10, help="steps per timed window")
+    parser.add_argument("--sample-chars", type=int, default=10000, help="timed sampled characters")
+    parser.add_argument("--sample-warmup", type=int, default=1000, help="untimed sampled characters before them")
     parser.add_argument("--temperature", type=float, default=0.8)
     parser.add_argument("--seed", type=int, default=1337)
     args = parser.parse_args()
+    if args.steps < args.window or args.steps % args.window:
+        parser.error(f"--steps {args.steps} is not a positive multiple of --window {args.window}")
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -143,11 +155,14 @@ def main():
 
     tokens_per_s, loss = train_rate(args, model, streams)
     print(json.dumps({"name": "peer.char_rnn.train", "value": round(tokens_per_s, 1), "unit": "tokens/s",
-                      "threads": args.threads, "steps": args.steps, "loss": round(loss, 4),
+                      "threads": args.threads, "steps": args.steps, "warmup": args.warmup, "window": args.window,
+                      "statistic": f"tokens per {args.window}-step window / median window time",
+                      "loss": round(loss, 4),
                       "torch": torch.__version__, **config}), flush=True)
     chars_per_s = sample_rate(args, model, vocab, generator)
     print(json.dumps({"name": "peer.char_rnn.sample", "value": round(chars_per_s, 1), "unit": "chars/s",
-                      "threads": args.threads, "batch": 1, "chars": args.sample_chars}), flush=True)
+                      "threads": args.threads, "batch": 1, "chars": args.sample_chars,
+                      "warmup_chars": args.sample_warmup, "statistic": "timed chars / their total time"}), flush=True)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"name": "peer.char_rnn.peak_rss", "value": round(peak, 1), "unit": "MiB",
                       "threads": args.threads}), flush=True)

@@ -7,11 +7,18 @@ exact-GELU MLP, final LayerNorm, head tied to the token embedding, nanoGPT's ini
 (nanoGPT train.py): random-offset batches, mean cross-entropy, backward, clip_grad_norm_ 1.0,
 AdamW (betas 0.9/0.99, weight decay 0.1 on 2-D parameters only), warmup + cosine learning rate.
 Generate: nanoGPT's `generate`, which crops the context to block_size and re-runs the whole
-context for every new token (no key-value cache).
+context for every new token (no key-value cache); with `--cache`, a loop that keeps every
+layer's keys and values and runs one position per token, sliding as Quill's `GPT.generate` does
+(when the cache is full, the last three quarters of block_size are run again from position 0).
+Both pick greedily, as quill-bench's `gpt.large.generate` does.
+
+Timing, as quill-bench's GPT cases: the median of per-step times after `--warmup` untimed steps,
+over `--steps` timed ones; a generation step is one run (a block_size prompt, then `--tokens`
+new tokens), reported per token.
 
 Modes, each printing one JSON object per line as `quill-bench` does:
   train     {"name": "peer.gpt.train", "value": tokens/s, "unit": "tokens/s", "threads": T, ...}
-  generate  {"name": "peer.gpt.generate", "value": ms/token, "unit": "ms/token", ...}
+  generate  {"name": "peer.gpt.generate", "value": ms/token, "unit": "ms/token", "cache": false, ...}
   recipe    nanoGPT's shakespeare_char CPU run (4x4x128, block 64, batch 12, 2000 iters,
             lr 1e-3 -> 1e-4, warmup 100, eval every 250 iters on 20 batches); prints each
             evaluation and {"name": "peer.gpt.recipe", "val_loss": ..., "wall_s": ...,
@@ -19,12 +26,13 @@ Modes, each printing one JSON object per line as `quill-bench` does:
 
 Usage:
   python3 Benchmarks/peers/gpt.py train --threads 1 --size small
-  python3 Benchmarks/peers/gpt.py generate --threads 1 --size large
+  python3 Benchmarks/peers/gpt.py generate --threads 1 --size large [--cache]
   python3 Benchmarks/peers/gpt.py recipe --threads 2 --corpus ../shared/corpora/tinyshakespeare/input.txt
 """
 import argparse
 import json
 import math
+import statistics
 import time
 
 import torch
@@ -52,6 +60,19 @@ class CausalSelfAttention(nn.Module):
         q, k, v = (t.view(B, T, self.n_head, C // self.n_head).transpose(1, 2) for t in (q, k, v))
         y = F.scaled_dot_product_attention(q, k, v, dropout_p=self.dropout if self.training else 0, is_causal=True)
         return self.resid_dropout(self.c_proj(y.transpose(1, 2).contiguous().view(B, T, C)))
+
+    def forward_cached(self, x, keys, values, start):
+        """Attention for x [1, T, C] at positions start..start+T: stores their keys and values in
+        rows start..start+T of keys and values [1, n_head, block_size, C / n_head], then attends
+        to every row filled so far."""
+        B, T, C = x.size()
+        assert start == 0 or T == 1, "a prompt fills an empty cache; later calls add one token"
+        q, k, v = self.c_attn(x).split(C, dim=2)
+        q, k, v = (t.view(B, T, self.n_head, C // self.n_head).transpose(1, 2) for t in (q, k, v))
+        keys[:, :, start:start + T] = k
+        values[:, :, start:start + T] = v
+        y = F.scaled_dot_product_attention(q, keys[:, :, :start + T], values[:, :, :start + T], is_causal=T > 1)
+        return self.c_proj(y.transpose(1, 2).contiguous().view(B, T, C))
 
 
 class Block(nn.Module):
@@ -101,14 +122,52 @@ class GPT(nn.Module):
         return logits, F.cross_entropy(logits.view(-1, logits.size(-1)), targets.view(-1), ignore_index=-1)
 
     @torch.no_grad()
-    def generate(self, idx, max_new_tokens, temperature=1.0):
-        """nanoGPT's generate: crop to block_size, full forward, sample from the last position."""
+    def generate(self, idx, max_new_tokens):
+        """nanoGPT's generate, greedy: crop to block_size, full forward, pick from the last position."""
         for _ in range(max_new_tokens):
             idx_cond = idx if idx.size(1) <= self.block_size else idx[:, -self.block_size:]
             logits, _ = self(idx_cond)
-            probs = F.softmax(logits[:, -1, :] / temperature, dim=-1)
-            idx = torch.cat((idx, torch.multinomial(probs, num_samples=1)), dim=1)
+            idx = torch.cat((idx, logits[:, -1, :].argmax(dim=-1, keepdim=True)), dim=1)
         return idx
+
+    @torch.no_grad()
+    def logits_appending(self, tokens, cache):
+        """Runs tokens [1, T] at the positions after the cache's, adds their keys and values to
+        it, and returns the next-token logits [1, V] after the last of them."""
+        start, n = cache.count, tokens.size(1)
+        x = self.wte(tokens) + self.wpe(torch.arange(start, start + n))
+        for block, keys, values in zip(self.h, cache.keys, cache.values):
+            x = x + block.attn.forward_cached(block.ln_1(x), keys, values, start)
+            x = x + block.mlp(block.ln_2(x))
+        cache.count += n
+        return self.lm_head(self.ln_f(x[:, -1, :]))
+
+    @torch.no_grad()
+    def generate_cached(self, idx, max_new_tokens):
+        """Greedy generation with a key-value cache, sliding as Quill's GPT.generate does."""
+        cache = KeyValueCache(self)
+        keep = max(1, self.block_size - self.block_size // 4)
+        tokens = idx[0].tolist()
+        logits = self.logits_appending(idx[:, -self.block_size:], cache)
+        for _ in range(max_new_tokens):
+            tokens.append(int(logits.argmax()))
+            if cache.count == self.block_size:
+                cache.count = 0
+                logits = self.logits_appending(torch.tensor([tokens[-keep:]]), cache)
+            else:
+                logits = self.logits_appending(torch.tensor([tokens[-1:]]), cache)
+        return tokens
+
+
+class KeyValueCache:
+    """Every layer's keys and values [1, n_head, block_size, C / n_head], the first `count` rows filled."""
+
+    def __init__(self, model):
+        head = model.h[0].attn
+        shape = (1, head.n_head, model.block_size, model.wte.weight.size(1) // head.n_head)
+        self.keys = [torch.empty(shape) for _ in model.h]
+        self.values = [torch.empty(shape) for _ in model.h]
+        self.count = 0
 
 
 def configure_optimizer(model, learning_rate, weight_decay):
@@ -170,17 +229,15 @@ def run_train(args):
     model = GPT(config)
     optimizer = configure_optimizer(model, 1e-3, 0.1)
     block = config["block_size"]
-    for _ in range(args.warmup):
-        train_step(model, optimizer, *get_batch(data, batch, block))
-    start = time.perf_counter()
-    for _ in range(args.steps):
-        train_step(model, optimizer, *get_batch(data, batch, block))
-    elapsed = time.perf_counter() - start
-    tokens_per_s = args.steps * batch * block / elapsed
+    step = lambda: train_step(model, optimizer, *get_batch(data, batch, block))
+    median = statistics.median(step_times(step, args.steps, args.warmup))
+    tokens_per_s = batch * block / median
     n_params = sum(p.numel() for p in model.parameters()) - model.wpe.weight.numel()
     flops_per_token = 6 * n_params + 12 * config["n_layer"] * config["n_embd"] * block
     print(json.dumps(dict(name="peer.gpt.train", value=round(tokens_per_s, 1), unit="tokens/s",
                           threads=args.threads, size=args.size, batch=batch, block_size=block,
+                          median_step_ms=round(median * 1e3, 2), statistic="median of per-step times",
+                          steps=args.steps, warmup=args.warmup,
                           gflops=round(tokens_per_s * flops_per_token / 1e9, 2), torch=torch.__version__)))
 
 
@@ -188,13 +245,25 @@ def run_generate(args):
     config, _ = model_config(args, 65)
     model = GPT(config).eval()
     block = config["block_size"]
-    idx = torch.randint(0, 65, (1, block))  # a full context: every step runs block_size positions
-    model.generate(idx, 3)
-    start = time.perf_counter()
-    model.generate(idx, args.tokens)
-    ms = (time.perf_counter() - start) / args.tokens * 1000
-    print(json.dumps(dict(name="peer.gpt.generate", value=round(ms, 3), unit="ms/token", threads=args.threads,
-                          size=args.size, context=block, torch=torch.__version__)))
+    idx = torch.randint(0, 65, (1, block))  # a full context, as quill-bench's case has
+    generate = model.generate_cached if args.cache else model.generate
+    median = statistics.median(step_times(lambda: generate(idx, args.tokens), args.steps, args.warmup))
+    print(json.dumps(dict(name="peer.gpt.generate", value=round(median / args.tokens * 1000, 3), unit="ms/token",
+                          threads=args.threads, size=args.size, context=block, tokens=args.tokens, cache=args.cache,
+                          statistic="median of per-run times / tokens", steps=args.steps, warmup=args.warmup,
+                          torch=torch.__version__)))
+
+
+def step_times(step, steps, warmup):
+    """The wall times of `steps` calls of `step`, in seconds, after `warmup` untimed calls."""
+    for _ in range(warmup):
+        step()
+    times = []
+    for _ in range(steps):
+        start = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - start)
+    return times
 
 
 def run_recipe(args):
@@ -256,9 +325,10 @@ def main():
     parser.add_argument("--size", choices=sorted(SIZES), default="small")
     parser.add_argument("--bias", action="store_true", help="biases in Linear and LayerNorm (nanoGPT's default is off)")
     parser.add_argument("--corpus", help="a text file; train mode uses random ids without it")
-    parser.add_argument("--steps", type=int, default=30)
-    parser.add_argument("--warmup", type=int, default=5)
-    parser.add_argument("--tokens", type=int, default=20)
+    parser.add_argument("--steps", type=int, default=30, help="timed steps (generate: timed runs)")
+    parser.add_argument("--warmup", type=int, default=3, help="untimed steps (generate: runs) before them")
+    parser.add_argument("--tokens", type=int, default=64, help="new tokens per generation run")
+    parser.add_argument("--cache", action="store_true", help="generate with a key-value cache")
     parser.add_argument("--seed", type=int, default=1337, help="torch.manual_seed, as nanoGPT's train.py sets it")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)

@@ -16,13 +16,16 @@ Benchmark (what Benchmarks/vae-side-by-side.sh runs):
     python3 Benchmarks/peers/vae.py --config gru --threads 1
 
 times full training steps (forward, backward, Adam) at batch 32, length 25 and prints one JSON
-object per line, as quill-bench does. `--data random` uses sentences of exactly 24 random words
+object per line, as quill-bench does: the median of per-step times over --steps timed steps
+after --warmup untimed ones, batches cycling on from the warm-up as quill-bench's do, and the
+mean CPU time of the timed steps. `--data random` uses sentences of exactly 24 random words
 (25 decoder steps, no padding); `--data FILE` uses the file's first lines cut to 24 words, in
 order, so batches carry the padding of real text.
 """
 import argparse
 import json
 import math
+import statistics
 import time
 
 import torch
@@ -138,19 +141,20 @@ def run_benchmark(args):
         loss.backward()
         optimizer.step()
 
+    # Batches cycle on from the warm-up, as quill-bench's steps do.
     for i in range(args.warmup):
         step(batches[i % len(batches)])
     times, cpu_start = [], time.process_time()
-    for i in range(args.steps):
+    for i in range(args.warmup, args.warmup + args.steps):
         start = time.perf_counter()
         step(batches[i % len(batches)])
         times.append(time.perf_counter() - start)
     cpu = (time.process_time() - cpu_start) / args.steps
-    times.sort()
-    median = times[len(times) // 2]
+    median = statistics.median(times)
     print(json.dumps({"name": f"peer.vae.{args.config}.train_step", "value": round(args.batch_size / median, 2),
                       "unit": "sentences/s", "threads": args.threads, "data": args.data,
                       "median_step_ms": round(median * 1e3, 2), "cpu_ms_per_step": round(cpu * 1e3, 2),
+                      "statistic": "median of per-step times", "steps": args.steps, "warmup": args.warmup,
                       "torch": torch.__version__}), flush=True)
 
 

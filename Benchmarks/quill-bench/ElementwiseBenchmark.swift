@@ -115,9 +115,6 @@ func threadTime(_ body: () -> Void) -> Double {
     return Double(end.tv_sec - start.tv_sec) + Double(end.tv_nsec - start.tv_nsec) / 1e9
 }
 
-/// The median of `values` (the upper one for an even count).
-func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
-
 /// The median rate in GB/s of `body`, which moves `bytes`, and its median ratio to the rate of
 /// a `memcpy` of `floats` floats timed right before it in each of `rounds` rounds.
 func rateAgainstMemcpy(floats: Int, bytes: Double, rounds: Int = 11, _ body: () -> Void) -> (rate: Double, ratio: Double, memcpy: Double) {

@@ -7,6 +7,10 @@ import QuillTensor
 /// Shakespeare CPU size and its baby-GPT size, and batch-1 generation at full context.
 /// `Benchmarks/gpt-side-by-side.sh` runs both and prints the ratios.
 ///
+/// Both sides report the median of per-step times after the same untimed warm-up steps
+/// (`--steps`, `--warmup`; by default 3 warm-up steps, then 30 timed small steps or 10 large ones).
+/// A generation "step" is one run: a block-size prompt, then `--tokens` new tokens (64).
+///
 /// Model FLOPs utilization is nanoGPT's estimate (6·N + 12·L·C·T FLOPs per trained token, N
 /// the parameters without the position embedding) over the sgemm rate measured in the same run
 /// at the model's largest matrix product.
@@ -38,13 +42,14 @@ enum GPTBenchmarks {
         func randomBatch() -> IndexTensor {
             IndexTensor((0..<batch * c.blockSize).map { _ in generator.nextInt(below: c.vocabularySize) }, shape: [batch, c.blockSize])
         }
-        let seconds = medianTime(repeats: size == .small ? 30 : 8) {
+        let steps = r.counts.steps ?? (size == .small ? 30 : 10), warmup = r.counts.warmup ?? 3
+        let seconds = median(stepTimes(steps: steps, warmup: warmup) {
             let loss = model.loss(tokens: randomBatch(), targets: randomBatch(), generator: &generator)
             loss.backward()
             optimizer.clipGradientNorm(maxNorm: 1)
             optimizer.step()
             optimizer.zeroGradients()
-        }
+        })
         let tokensPerSecond = Double(batch * c.blockSize) / seconds
         let parameters = Double(model.parameterCount - model.positionEmbedding.count)
         let flopsPerToken = 6 * parameters + 12 * Double(c.layerCount * c.embeddingSize * c.blockSize)
@@ -53,27 +58,29 @@ enum GPTBenchmarks {
         r.emit("gpt.\(size.rawValue).train", tokensPerSecond, "tokens/s", blas: true, extra: [
             "median_step_ms": String(format: "%.2f", seconds * 1e3), "model_gflops": String(format: "%.1f", achieved),
             "sgemm_gflops": String(format: "%.1f", sgemm), "mfu": String(format: "%.3f", achieved / sgemm),
-        ])
+        ].merging(statisticFields("median of per-step times", steps: steps, warmup: warmup)) { $1 })
     }
 
-    /// Milliseconds per token at batch 1 with a full context: a block_size prompt, then 64
-    /// tokens, the context sliding as it must.
+    /// Milliseconds per token at batch 1 with a full context: the median time of a run (a
+    /// block-size prompt, then `tokens` greedy tokens with the key-value cache, refilled from the
+    /// last three quarters of the context whenever it is full) over `tokens`.
     static func generate(_ r: Reporter, size: Size) {
         let c = size.configuration
         var generator = RandomGenerator(seed: 1337)
         let model = GPT(configuration: c, generator: &generator)
         model.setTraining(false)
         let prompt = (0..<c.blockSize).map { _ in generator.nextInt(below: c.vocabularySize) }
-        let tokens = 64
-        let seconds = medianTime(repeats: 3) {
+        let tokens = r.counts.tokens ?? 64, runs = r.counts.steps ?? 5, warmup = r.counts.warmup ?? 1
+        let seconds = median(stepTimes(steps: runs, warmup: warmup) {
             model.generate(context: prompt, maxTokens: tokens, pick: { logits, _ in
                 var best = 0
                 for i in 1..<c.vocabularySize where logits[i] > logits[best] { best = i }
                 return best
             }, onToken: { _ in true })
-        }
+        })
         r.emit("gpt.\(size.rawValue).generate", seconds / Double(tokens) * 1e3, "ms/token", blas: true,
-               extra: ["context": "\(c.blockSize)", "includes_prefill": "true"])
+               extra: ["context": "\(c.blockSize)", "includes_prefill": "true", "tokens": "\(tokens)", "cache": "true"]
+                .merging(statisticFields("median of per-run times / tokens", steps: runs, warmup: warmup)) { $1 })
     }
 
     /// GFLOP/s of OpenBLAS sgemm at [m, k] · [k, n], median of 20 after a warm-up.

@@ -72,7 +72,6 @@ enum MLPBenchmark {
         }
         let measured = Double(steps - warmup)
         let buffers = Double(BufferPool.shared.systemAllocations - buffersBefore) / measured
-        func median(_ v: [Double]) -> Double { v.sorted()[v.count / 2] }
         let weights: Double = 512 * 1024 + 1024 * 10
         let flops: Double = 6 * 256 * weights
         let total = median(forward) + median(backward) + median(update)

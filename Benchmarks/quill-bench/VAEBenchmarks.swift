@@ -6,6 +6,10 @@ import QuillText
 /// The sentence VAE's training step against its PyTorch peer (Benchmarks/peers/vae.py): the
 /// same two models, batch 32 and 25 decoder steps, timed over full steps (forward, backward,
 /// Adam). `Benchmarks/vae-side-by-side.sh` runs both and prints the ratios.
+///
+/// Both sides report the median of per-step times over `--steps` timed steps (15) after
+/// `--warmup` untimed ones (3), cycling through the same 8 batches from the same one, and the
+/// mean CPU time of the timed steps.
 enum VAEBenchmarks {
     static let all: [Benchmark] = [
         Benchmark(name: "vae.gru.train_step") { run($0, name: "vae.gru", cell: .gru, embedding: 300, hidden: 256, latent: 16) },
@@ -43,15 +47,15 @@ enum VAEBenchmarks {
                 optimizer.zeroGradients()
                 step += 1
             }
-            trainStep()
-            trainStep()
-            // medianTime runs one more warm-up step, then 15 timed ones: 16 in the CPU time.
+            let steps = r.counts.steps ?? 15, warmup = r.counts.warmup ?? 3
+            for _ in 0..<warmup { trainStep() }
             let cpuBefore = processorSeconds()
-            let seconds = medianTime(repeats: 15, trainStep)
-            let cpu = (processorSeconds() - cpuBefore) / 16
+            let seconds = median(stepTimes(steps: steps, warmup: 0, trainStep))
+            let cpu = (processorSeconds() - cpuBefore) / Double(steps)
             r.emit("\(name).train_step", Double(batchSize) / seconds, "sentences/s", blas: true,
                    extra: ["data": "\"\(data)\"", "median_step_ms": String(format: "%.2f", seconds * 1e3),
-                           "cpu_ms_per_step": String(format: "%.2f", cpu * 1e3)])
+                           "cpu_ms_per_step": String(format: "%.2f", cpu * 1e3)]
+                    .merging(statisticFields("median of per-step times", steps: steps, warmup: warmup)) { $1 })
         }
     }
 
