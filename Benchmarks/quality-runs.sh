@@ -19,10 +19,10 @@
 #                          BN alone holds the top level, gave a better validation ELBO, 102.64
 #                          against 102.93, but a worse test IW-NLL, 100.30 against 100.24.)
 #   ptb-rate FREE_BITS [FLAGS...]   one point of the rate–distortion curve (issue 21): the PTB VAE
-#                          with `--preset interpolate` (bidirectional encoder, z 64 read at every
+#                          with `--preset interpolate` (bidirectional encoder, z 128 read at every
 #                          decoder step, best checkpoint by reconstruction) and free bits FREE_BITS per
-#                          dimension, a KL budget of 64 × FREE_BITS nats (0.0625 → 4, 1.5 → 96, the
-#                          preset's); writes ptb-rate-FREE_BITS. Then ptb-eval ptb-rate-FREE_BITS
+#                          dimension, a KL budget of 128 × FREE_BITS nats (0.03125 → 4, 0.25 → 32,
+#                          0.5 → 64, 1.5 → 192, the preset's); writes ptb-rate-FREE_BITS. Then ptb-eval ptb-rate-FREE_BITS
 #                          (with --decode greedy and --pairs for the interpolation figures).
 #   ptb-eval NAME          PTB test figures of a PTB model, K = 500 (at 2 threads about 45 minutes for
 #                          the 512-wide VAE, 57 to 60 for the HVAE, 100 on a slower machine; env

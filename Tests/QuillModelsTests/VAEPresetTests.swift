@@ -30,8 +30,8 @@ import TestSupport
         let configuration = try Self.configuration(of: model)
         #expect(configuration["bidirectional"] as? Bool == true)
         #expect(configuration["conditioning"] as? String == "concat")
-        #expect(configuration["latent_size"] as? Int == 64)
-        #expect(run.error.contains("1 × z 64 (concat)"))
+        #expect(configuration["latent_size"] as? Int == 128)
+        #expect(run.error.contains("1 × z 128 (concat)"))
     }
 
     /// A flag given beside the preset wins over the preset's value, in either order.
