@@ -30,12 +30,7 @@ struct VAEFixture: Decodable, CustomTestStringConvertible, Sendable {
         case klPerDimension = "kl_per_dimension", gradients
     }
 
-    static func load() throws -> [VAEFixture] {
-        struct File: Decodable { let cases: [VAEFixture] }
-        let url = Bundle.module.url(forResource: "Fixtures", withExtension: nil)!
-            .appendingPathComponent("vae").appendingPathComponent("vae.json")
-        return try JSONDecoder().decode(File.self, from: Data(contentsOf: url)).cases
-    }
+    static func load() throws -> [VAEFixture] { try VAETestSupport.fixtureCases("vae") }
 }
 
 @Suite struct VAEFixtureTests {
@@ -49,11 +44,7 @@ struct VAEFixture: Decodable, CustomTestStringConvertible, Sendable {
             embeddingSize: f.embedding, hiddenSize: f.hidden)
         let model = try #require(VAETestSupport.model(.vae, configuration) as? SentenceVAE)
         #expect(model.namedParameters().map(\.name) == f.parameterNames)
-        var tensors: [String: Tensor] = [:]
-        for (name, parameter) in model.namedParameters() {
-            tensors[name] = Tensor(try #require(f.parameters[name]), shape: parameter.shape)
-        }
-        try model.load(tensors)
+        try VAETestSupport.load(f.parameters, into: model)
 
         let batch = SentenceBatch(sentences: f.sentences)
         #expect(batch.steps == f.steps)
@@ -69,12 +60,7 @@ struct VAEFixture: Decodable, CustomTestStringConvertible, Sendable {
 
         model.zeroGradients()
         objective.backward()
-        for (name, parameter) in model.namedParameters() {
-            let expected = try #require(f.gradients[name])
-            let actual = parameter.grad?.toArray() ?? Array(repeating: 0, count: parameter.count)
-            let ratio = worstRatio(actual, expected, rtol: rtol, atol: atol)
-            #expect(ratio <= 1, "gradient of \(name) differs from PyTorch (worst ratio \(ratio))")
-        }
+        try VAETestSupport.expectGradientsMatch(model, f.gradients)
     }
 
     @Test func tiedEmbeddingsActAsOneSharedWeight() throws {

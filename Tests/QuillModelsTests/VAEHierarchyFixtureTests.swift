@@ -30,12 +30,7 @@ struct HierarchicalVAEFixture: Decodable, CustomTestStringConvertible, Sendable 
         case objective, klPerDimension = "kl_per_dimension", gradients
     }
 
-    static func load() throws -> [HierarchicalVAEFixture] {
-        struct File: Decodable { let cases: [HierarchicalVAEFixture] }
-        let url = Bundle.module.url(forResource: "Fixtures", withExtension: nil)!
-            .appendingPathComponent("hvae").appendingPathComponent("hvae.json")
-        return try JSONDecoder().decode(File.self, from: Data(contentsOf: url)).cases
-    }
+    static func load() throws -> [HierarchicalVAEFixture] { try VAETestSupport.fixtureCases("hvae") }
 }
 
 @Suite struct VAEHierarchyFixtureTests {
@@ -52,11 +47,7 @@ struct HierarchicalVAEFixture: Decodable, CustomTestStringConvertible, Sendable 
         let model = try #require(VAETestSupport.model(.hvae, configuration) as? HierarchicalVAE)
         let names = model.namedParameters().map(\.name)
         #expect(names.sorted() == f.parameterNames.sorted())
-        var tensors: [String: Tensor] = [:]
-        for (name, parameter) in model.namedParameters() {
-            tensors[name] = Tensor(try #require(f.parameters[name]), shape: parameter.shape)
-        }
-        try model.load(tensors)
+        try VAETestSupport.load(f.parameters, into: model)
 
         let batch = SentenceBatch(sentences: f.sentences)
         #expect(batch.steps == f.steps)
@@ -76,11 +67,6 @@ struct HierarchicalVAEFixture: Decodable, CustomTestStringConvertible, Sendable 
 
         model.zeroGradients()
         objective.backward()
-        for (name, parameter) in model.namedParameters() {
-            let expected = try #require(f.gradients[name])
-            let actual = parameter.grad?.toArray() ?? Array(repeating: 0, count: parameter.count)
-            let ratio = worstRatio(actual, expected, rtol: rtol, atol: atol)
-            #expect(ratio <= 1, "gradient of \(name) differs from PyTorch (worst ratio \(ratio))")
-        }
+        try VAETestSupport.expectGradientsMatch(model, f.gradients)
     }
 }

@@ -1,6 +1,9 @@
+import Foundation
 @testable import QuillModels
 import QuillTensor
 import QuillText
+import Testing
+import TestSupport
 
 /// Small models and data shared by the VAE test suites.
 enum VAETestSupport {
@@ -37,4 +40,37 @@ enum VAETestSupport {
 
     /// Three sentences of different lengths over ids 4…12.
     static let sentences = [[4, 7, 5, 12], [9], [6, 4, 11]]
+
+    /// The `cases` of the PyTorch fixture `Fixtures/FOLDER/FOLDER.json`.
+    static func fixtureCases<Case: Decodable>(_ folder: String) throws -> [Case] {
+        let url = Bundle.module.url(forResource: "Fixtures", withExtension: nil)!
+            .appendingPathComponent(folder).appendingPathComponent("\(folder).json")
+        return try JSONDecoder().decode(FixtureFile<Case>.self, from: Data(contentsOf: url)).cases
+    }
+
+    /// A fixture file: its cases under `cases`.
+    struct FixtureFile<Case: Decodable>: Decodable { let cases: [Case] }
+
+    /// Loads a fixture's `parameters`, by name, into `model`.
+    static func load(_ parameters: [String: [Float]], into model: any SentenceModel) throws {
+        var tensors: [String: Tensor] = [:]
+        for (name, parameter) in model.namedParameters() {
+            guard let values = parameters[name] else { throw FixtureError.missingParameter(name) }
+            tensors[name] = Tensor(values, shape: parameter.shape)
+        }
+        try model.load(tensors)
+    }
+
+    /// Each parameter's gradient against the fixture's, element by element, within
+    /// ``FixtureTolerance``: no element may pass as zero or with its sign flipped.
+    static func expectGradientsMatch(_ model: any SentenceModel, _ gradients: [String: [Float]]) throws {
+        for (name, parameter) in model.namedParameters() {
+            guard let expected = gradients[name] else { throw FixtureError.missingParameter(name) }
+            let actual = parameter.grad?.toArray() ?? Array(repeating: 0, count: parameter.count)
+            let ratio = worstRatio(actual, expected, rtol: FixtureTolerance.rtol, atol: FixtureTolerance.atol)
+            #expect(ratio <= 1, "gradient of \(name) differs from PyTorch (worst ratio \(ratio))")
+        }
+    }
+
+    enum FixtureError: Error { case missingParameter(String) }
 }
