@@ -5,23 +5,15 @@
 /// take the spacing its vocabulary has.
 extension VocabularyTokenizer {
     /// The tokens of typed `text`, trimmed of surrounding whitespace, with their byte ranges in
-    /// `text`: each piece goes to `encodePiece`, which emits its ids as ``forEachToken(ofPiece:in:_:)`` does.
+    /// `text`, each piece encoded by `encodePiece` (see ``tokens(of:encodePiece:)``).
     func typedTokens(_ text: String, encodePiece: (Range<Int>, UnsafeBufferPointer<UInt8>, (Int, Range<Int>) -> Void) -> Void)
         -> [EncodedToken] {
         guard let first = text.firstIndex(where: { !$0.isWhitespace }),
               let last = text.lastIndex(where: { !$0.isWhitespace }) else { return [] }
         let shift = text.utf8.distance(from: text.startIndex, to: first)
-        let normalized = normalizer.normalize(String(text[first...last]))
-        var tokens: [EncodedToken] = []
-        normalized.withUTF8 { bytes in
-            preTokenizer.forEachPiece(in: bytes) { piece in
-                encodePiece(piece, bytes) { id, range in
-                    let original = normalized.originalRange(of: range)
-                    tokens.append(EncodedToken(id: id, byteRange: (original.lowerBound + shift)..<(original.upperBound + shift)))
-                }
-            }
+        return tokens(of: String(text[first...last]), encodePiece: encodePiece).map {
+            EncodedToken(id: $0.id, byteRange: ($0.byteRange.lowerBound + shift)..<($0.byteRange.upperBound + shift))
         }
-        return tokens
     }
 
     /// The id of `bytes` in the vocabulary, if it has them.

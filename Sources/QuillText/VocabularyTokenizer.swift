@@ -46,11 +46,18 @@ extension VocabularyTokenizer {
 
     /// The ids of `text` with their byte ranges in `text`.
     public func encodeWithOffsets(_ text: String) -> [EncodedToken] {
+        tokens(of: text) { forEachToken(ofPiece: $0, in: $1, $2) }
+    }
+
+    /// The tokens of `text` with their byte ranges in it, each of its pieces encoded by
+    /// `encodePiece`, which emits ids and normalized ranges as ``forEachToken(ofPiece:in:_:)`` does.
+    func tokens(of text: String,
+                encodePiece: (Range<Int>, UnsafeBufferPointer<UInt8>, (Int, Range<Int>) -> Void) -> Void) -> [EncodedToken] {
         let normalized = normalizer.normalize(text)
         var tokens: [EncodedToken] = []
         normalized.withUTF8 { bytes in
             preTokenizer.forEachPiece(in: bytes) { piece in
-                forEachToken(ofPiece: piece, in: bytes) { id, range in
+                encodePiece(piece, bytes) { id, range in
                     tokens.append(EncodedToken(id: id, byteRange: normalized.originalRange(of: range)))
                 }
             }
