@@ -16,6 +16,11 @@ public final class TensorStorage {
     public internal(set) var count: Int
     /// The elements allocated: the pool's size class of the first request.
     let capacity: Int
+    /// The pool that allocated this storage, which takes it back and counts its bytes until it
+    /// is freed.
+    let pool: BufferPool
+    /// Whether the pool still counts this storage's bytes (it stops when it evicts it).
+    fileprivate var isCounted = true
 
     /// What happens when the system has no memory for a storage, given the bytes asked for:
     /// by default a fatal error; the `quill` command prints one line and exits instead.
@@ -23,35 +28,72 @@ public final class TensorStorage {
         fatalError("Out of memory allocating a tensor of \(bytes) bytes.")
     }
 
-    /// Allocates `capacity` uninitialized floats from the system, 64-byte aligned (AVX-512 loads, BLAS).
-    fileprivate init(capacity: Int) {
-        var raw: UnsafeMutableRawPointer?
+    /// Storages of at least this many bytes are mapped from the system on their own, so freeing
+    /// one returns its memory at once; `malloc` would keep freed blocks in its heap, where buffers
+    /// of other sizes fragment them and the resident memory creeps up as batch shapes vary.
+    static let mappedBytes = 256 << 10
+
+    /// Allocates `capacity` uninitialized floats from the system, 64-byte aligned (AVX-512 loads,
+    /// BLAS): large ones as their own pages, small ones from `malloc`.
+    fileprivate init(capacity: Int, pool: BufferPool) {
         let (bytes, overflow) = max(capacity, 1).multipliedReportingOverflow(by: MemoryLayout<Float>.stride)
-        guard !overflow, posix_memalign(&raw, 64, bytes) == 0, let raw else {
-            Self.outOfMemory(overflow ? .max : bytes)
+        guard !overflow else { Self.outOfMemory(.max) }
+        var raw: UnsafeMutableRawPointer?
+        if bytes >= Self.mappedBytes {
+            let mapped = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+            if mapped != MAP_FAILED { raw = mapped }
+        } else if posix_memalign(&raw, 64, bytes) != 0 {
+            raw = nil
         }
+        guard let raw else { Self.outOfMemory(bytes) }
         self.pointer = raw.bindMemory(to: Float.self, capacity: max(capacity, 1))
         self.capacity = capacity
         self.count = capacity
+        self.pool = pool
     }
 
     /// A storage of `count` uninitialized floats, from the pool when it holds one of that size class.
-    static func uninitialized(count: Int) -> TensorStorage { BufferPool.shared.take(count) }
+    static func uninitialized(count: Int) -> TensorStorage { BufferPool.current.take(count) }
 
-    deinit { Glibc.free(pointer) }
+    deinit {
+        let bytes = max(capacity, 1) * MemoryLayout<Float>.stride
+        if bytes >= Self.mappedBytes { munmap(pointer, bytes) } else { Glibc.free(pointer) }
+        if isCounted { pool.freed(bytes: capacity * 4) }
+    }
 }
 
 /// Recycles tensor storages by size class, so a warm training step allocates no tensor memory
-/// and no storage objects.
+/// and no storage objects, and keeps no more memory than the tensors themselves have needed.
 ///
 /// Training repeats the same shapes every step; after the first step every storage a step
-/// needs is waiting in the pool. The pool keeps at most `maxCachedBytes`: when a storage comes
-/// back to a full pool, the size classes taken least recently are freed first, so the classes
-/// the current shapes use stay cached (sentence batches of every length would otherwise fill
-/// the pool with classes that the next batches do not need).
+/// needs is waiting in the pool. Variable shapes (sentence batches of every length) would
+/// instead fill a pool with classes the next batches do not use, so the pool bounds itself by
+/// the working set: all the memory it has allocated, in tensors and cached, stays within a
+/// quarter more than the most that tensors alone have held at once so far (the live peak),
+/// which the process needs anyway. A request the cache cannot serve first frees the classes taken least recently until
+/// the new storage fits under that bound. A fixed-shape step reuses everything and frees nothing;
+/// a longer batch raises the peak by what it needs; shorter ones recycle memory already counted.
 public final class BufferPool: @unchecked Sendable {
-    /// The pool every tensor uses.
-    public static let shared = BufferPool()
+    /// The pool may hold a quarter more than the live peak (`peak / 4`): a step that uses some
+    /// sizes early and others late (its forward pass, then its backward) needs both cached,
+    /// which the live peak alone does not count. At no headroom a warm character-RNN step took
+    /// 11 buffers from the system and a GPT step 5.5; at a quarter, none.
+    static let headroomDivisor = 4
+    /// The pool tensors use, unless a thread has set its own with ``using(_:_:)``.
+    public static let shared = BufferPool(maxCachedBytes: defaultMaxCachedBytes)
+
+    /// The pool tensors made on this thread take their storages from.
+    static var current: BufferPool { threadPool.value.pool ?? shared }
+    private static let threadPool = ThreadLocal { ThreadPool() }
+
+    /// Runs `body` with tensors made on this thread taking their storages from `pool`: a test
+    /// counts one step's allocations there, apart from tests running beside it on the shared pool.
+    public static func using<T>(_ pool: BufferPool, _ body: () throws -> T) rethrows -> T {
+        let slot = threadPool.value, outer = slot.pool
+        slot.pool = pool
+        defer { slot.pool = outer }
+        return try body()
+    }
 
     /// The cached storages of one size class. A class, so taking and giving mutate it through a
     /// plain dictionary read: mutating an array stored in the dictionary goes through its
@@ -65,44 +107,47 @@ public final class BufferPool: @unchecked Sendable {
     private var free: [Int: Bucket] = [:]
     private var lock = pthread_mutex_t()
     private var cachedBytes = 0
+    /// The bytes of every storage this pool allocated that is not yet freed: in tensors or cached.
+    private var allocatedBytes = 0
+    /// The most bytes held in tensors (allocated, not cached) at any one time so far.
+    private var peakLiveBytes = 0
     /// Counts takes, to order size classes by their last use.
     private var clock = 0
-    /// The most memory the pool keeps for reuse: by default a quarter of the machine's
-    /// memory, at most 4 GiB; the environment variable `QUILL_POOL_MB` sets it.
+    /// The most memory the pool caches for reuse, beyond the working-set bound: unlimited by
+    /// default; the environment variable `QUILL_POOL_MB` sets it (0 turns caching off).
     public var maxCachedBytes: Int
     /// Storages obtained from the system allocator so far (a warm step adds none).
     public private(set) var systemAllocations = 0
-    /// Storages the calling thread has obtained from the system allocator, through any pool:
-    /// what one step allocates, which the pool-wide count cannot tell while tests run side by side.
-    public static var systemAllocationsOnThisThread: Int { threadAllocations.value.count }
-    private static let threadAllocations = ThreadLocal { AllocationCount() }
-
-    init(maxCachedBytes: Int = BufferPool.defaultMaxCachedBytes) {
+    /// Cached storages freed to make room under the working-set bound or the cap.
+    public private(set) var evictions = 0
+    /// A pool that caches at most `maxCachedBytes` beyond the working-set bound.
+    public init(maxCachedBytes: Int = .max) {
         self.maxCachedBytes = maxCachedBytes
         pthread_mutex_init(&lock, nil)
     }
 
-    /// The cap for this process: `QUILL_POOL_MB` and the machine's physical memory.
-    static var defaultMaxCachedBytes: Int {
-        let pages = sysconf(Int32(_SC_PHYS_PAGES)), pageSize = sysconf(Int32(_SC_PAGESIZE))
-        return cap(setting: getenv("QUILL_POOL_MB").map { String(cString: $0) },
-                   physicalMemory: pages > 0 && pageSize > 0 ? pages * pageSize : nil)
-    }
+    /// The cap for this process: `QUILL_POOL_MB`, or none.
+    static var defaultMaxCachedBytes: Int { cap(setting: getenv("QUILL_POOL_MB").map { String(cString: $0) }) }
 
-    /// `setting` megabytes where that is a count; otherwise a quarter of `physicalMemory` bytes,
-    /// at most 4 GiB (4 GiB where the size is unknown).
-    static func cap(setting: String?, physicalMemory: Int?) -> Int {
+    /// `setting` megabytes where that is a count; otherwise no cap (`Int.max`): the working-set
+    /// bound alone limits the pool.
+    static func cap(setting: String?) -> Int {
         if let setting, let megabytes = Int(setting), megabytes >= 0 { return megabytes << 20 }
-        let limit = 4 << 30
-        guard let physicalMemory else { return limit }
-        return min(limit, physicalMemory / 4)
+        return .max
     }
 
     /// The bytes cached for reuse now.
-    public var cachedByteCount: Int {
+    public var cachedByteCount: Int { locked { cachedBytes } }
+    /// The bytes of the storages this pool allocated that are not yet freed, cached or in tensors.
+    public var allocatedByteCount: Int { locked { allocatedBytes } }
+    /// The most bytes tensors have held at once, which bounds ``allocatedByteCount`` (with a
+    /// quarter more as headroom).
+    public var peakLiveByteCount: Int { locked { peakLiveBytes } }
+
+    private func locked<T>(_ body: () -> T) -> T {
         pthread_mutex_lock(&lock)
         defer { pthread_mutex_unlock(&lock) }
-        return cachedBytes
+        return body()
     }
 
     /// The buffer size a request for `count` floats is served from: sizes above 4,096 round up
@@ -122,28 +167,37 @@ public final class BufferPool: @unchecked Sendable {
             bucket.lastTake = clock
             if let storage = bucket.storages.popLast() {
                 cachedBytes -= capacity * 4
+                peakLiveBytes = max(peakLiveBytes, allocatedBytes - cachedBytes)
                 pthread_mutex_unlock(&lock)
                 storage.count = requested
                 return storage
             }
         }
+        // A new storage: make room for it under the live peak it may raise.
+        let live = allocatedBytes - cachedBytes + capacity * 4
+        peakLiveBytes = max(peakLiveBytes, live)
+        let bound = peakLiveBytes + peakLiveBytes / Self.headroomDivisor
+        let evicted = evict { allocatedBytes + capacity * 4 > bound }
+        allocatedBytes += capacity * 4
         systemAllocations += 1
         pthread_mutex_unlock(&lock)
-        Self.threadAllocations.value.count += 1
-        let storage = TensorStorage(capacity: capacity)
+        withExtendedLifetime(evicted) {}  // freed here, outside the lock
+        let storage = TensorStorage(capacity: capacity, pool: self)
         storage.count = requested
         return storage
     }
 
-    /// Takes back `storage`, which nothing else references. A full pool first frees the
-    /// storages of the classes taken least recently; a storage larger than the whole cap, or
-    /// one that still does not fit beside its own class, goes instead.
+    /// Takes back `storage`, which nothing else references, to cache it; one that does not fit
+    /// under ``maxCachedBytes`` beside its own class, after freeing the least recently taken
+    /// classes, is freed instead.
     func give(_ storage: TensorStorage) {
         let capacity = storage.capacity
         pthread_mutex_lock(&lock)
         var evicted: [TensorStorage] = []
         if cachedBytes + capacity * 4 > maxCachedBytes {
-            if capacity * 4 <= maxCachedBytes { evicted = evict(toFit: capacity * 4, sparing: capacity) }
+            if capacity * 4 <= maxCachedBytes {
+                evicted = evict(sparing: capacity) { cachedBytes + capacity * 4 > maxCachedBytes }
+            }
             guard cachedBytes + capacity * 4 <= maxCachedBytes else {
                 pthread_mutex_unlock(&lock)
                 return  // released by the caller, which frees its memory
@@ -162,23 +216,33 @@ public final class BufferPool: @unchecked Sendable {
         withExtendedLifetime(evicted) {}  // freed here, outside the lock
     }
 
-    /// Removes the storages of the least recently taken classes (never `sparing`, the class
-    /// being given back) until `bytes` more fit under the cap, and returns them for freeing.
-    /// Called with the lock held, only when the pool is full.
-    private func evict(toFit bytes: Int, sparing: Int) -> [TensorStorage] {
+    /// A storage of `bytes` this pool allocated was freed.
+    fileprivate func freed(bytes: Int) {
+        pthread_mutex_lock(&lock)
+        allocatedBytes -= bytes
+        pthread_mutex_unlock(&lock)
+    }
+
+    /// Removes cached storages of the least recently taken classes (never `sparing`) while
+    /// `overBound` holds, uncounts them and returns them for freeing outside the lock. Called
+    /// with the lock held.
+    private func evict(sparing: Int? = nil, while overBound: () -> Bool) -> [TensorStorage] {
         var evicted: [TensorStorage] = []
-        while cachedBytes + bytes > maxCachedBytes {
+        while overBound() {
             var oldest: (capacity: Int, bucket: Bucket)?
             for (capacity, bucket) in free where capacity != sparing && !bucket.storages.isEmpty {
                 if bucket.lastTake < oldest?.bucket.lastTake ?? .max { oldest = (capacity, bucket) }
             }
             guard let (capacity, bucket) = oldest else { break }
-            while cachedBytes + bytes > maxCachedBytes, let storage = bucket.storages.popLast() {
+            while overBound(), let storage = bucket.storages.popLast() {
                 cachedBytes -= capacity * 4
+                allocatedBytes -= capacity * 4
+                storage.isCounted = false
                 evicted.append(storage)
             }
             if bucket.storages.isEmpty { free[capacity] = nil }
         }
+        evictions += evicted.count
         return evicted
     }
 
@@ -187,13 +251,15 @@ public final class BufferPool: @unchecked Sendable {
         pthread_mutex_lock(&lock)
         let dropped = free
         free = [:]
+        for storage in dropped.values.flatMap(\.storages) { storage.isCounted = false }
+        allocatedBytes -= cachedBytes
         cachedBytes = 0
         pthread_mutex_unlock(&lock)
         withExtendedLifetime(dropped) {}
     }
 }
 
-/// One thread's count of storages taken from the system allocator.
-private final class AllocationCount {
-    var count = 0
+/// A thread's choice of pool (nil: the shared one).
+private final class ThreadPool {
+    var pool: BufferPool?
 }

@@ -43,7 +43,7 @@ public final class Tensor {
 
     /// The last tensor viewing a storage gives it back to the pool, object and memory together.
     deinit {
-        if isKnownUniquelyReferenced(&storage) { BufferPool.shared.give(storage) }
+        if isKnownUniquelyReferenced(&storage) { storage.pool.give(storage) }
     }
 
     /// The number of elements.

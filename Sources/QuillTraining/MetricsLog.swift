@@ -3,7 +3,9 @@ import Foundation
 /// Appends one JSON object per line to `MODEL.metrics.jsonl` beside a model.
 ///
 /// Each record carries `step`, `elapsed_s`, `train_loss`, `tokens_per_s`, and the
-/// evaluation figures (`val_loss`, or a VAE's terms) when evaluated.
+/// evaluation figures (`val_loss`, or a VAE's terms) when evaluated. A logged step also records
+/// the process's memory, in MiB: `rss_mb` now, `peak_rss_mb`, and the tensor pool's `pool_mb`
+/// (in tensors or cached) and `pool_cached_mb`.
 ///
 /// A fresh run writes its log beside the old one (`MODEL.metrics.jsonl.new`) until
 /// ``commit()``, which the trainer calls once the run's first checkpoint has replaced the old
@@ -14,6 +16,12 @@ public final class MetricsLog {
     /// Where records go until ``commit()``: `url` itself, except for a fresh run.
     private var stagingURL: URL?
     private let handle: FileHandle
+
+    /// The fields that measure the machine rather than the training: two runs of the same
+    /// training, with the same seed and threads, differ only in these.
+    public static let machineFields: Set<String> = [
+        "elapsed_s", "tokens_per_s", "rss_mb", "peak_rss_mb", "pool_mb", "pool_cached_mb",
+    ]
 
     /// The metrics file that belongs beside `modelPath`: `run.safetensors` → `run.metrics.jsonl`.
     public static func url(forModelAt modelPath: String) -> URL {

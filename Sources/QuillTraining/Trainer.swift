@@ -1,4 +1,5 @@
 import Foundation
+import QuillTensor
 
 /// One model's side of training: the step, the evaluation and the checkpoint.
 ///
@@ -229,6 +230,7 @@ public final class Trainer {
                 record["elapsed_s"] = trainingTime()
                 record["train_loss"] = windowLoss / Double(windowSteps)
                 record["tokens_per_s"] = rate
+                record.merge(Self.memoryFigures()) { $1 }
                 try metrics.append(record)
                 lastTrainLoss = windowLoss / Double(windowSteps)
                 windowLoss = 0; windowSteps = 0; windowTokens = 0; windowStart = now
@@ -259,7 +261,20 @@ public final class Trainer {
         case .time: "time budget reached after \(progress.step) steps"
         case .interrupted: "interrupted at step \(progress.step); checkpoint saved (continue with --resume)"
         }
-        reporter.finish("\(how). \(best); saved \(files.best) (best) and \(files.last) (last).")
+        let peak = ProcessMemory.mebibytes(ProcessMemory.peakResidentBytes)
+        reporter.finish("\(how). \(best); saved \(files.best) (best) and \(files.last) (last). Peak RSS \(Int(peak.rounded())) MB.")
         return TrainingSummary(reason: reason, progress: progress, lastEvaluation: lastEvaluation)
+    }
+
+    /// What the metrics log records of memory at each logged step, in MiB: the resident memory
+    /// now and at its peak, and the tensor pool's bytes, in use or cached, and cached alone.
+    static func memoryFigures() -> [String: Double] {
+        var figures = [
+            "peak_rss_mb": ProcessMemory.mebibytes(ProcessMemory.peakResidentBytes),
+            "pool_mb": ProcessMemory.mebibytes(BufferPool.shared.allocatedByteCount),
+            "pool_cached_mb": ProcessMemory.mebibytes(BufferPool.shared.cachedByteCount),
+        ]
+        if let resident = ProcessMemory.residentBytes { figures["rss_mb"] = ProcessMemory.mebibytes(resident) }
+        return figures
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import QuillTraining
 import Testing
 import TestSupport
 
@@ -24,10 +25,8 @@ import TestSupport
     /// The records of a metrics log without the figures that depend on the clock.
     static func lossRecords(_ path: String) throws -> [[String: Double]] {
         try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map { line in
-            var record = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Double] ?? [:]
-            record["elapsed_s"] = nil
-            record["tokens_per_s"] = nil
-            return record
+            let record = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Double] ?? [:]
+            return record.filter { !MetricsLog.machineFields.contains($0.key) }
         }
     }
 
@@ -41,6 +40,15 @@ import TestSupport
         let records = try Self.lossRecords(scratch.file("model.metrics.jsonl"))
         #expect(records.filter { $0["val_loss"] != nil }.count == 2)
         #expect(records.contains { $0["train_loss"] != nil && $0["step"] == 10 })
+        // The closing line and each logged step say how much memory the run held.
+        let peak = try #require(train.error.firstMatch(of: #/\(last\)\. Peak RSS (\d+) MB\.\n/#), "\(train.error)")
+        #expect(Int(peak.1)! > 1)
+        let logged = try String(contentsOfFile: scratch.file("model.metrics.jsonl"), encoding: .utf8).split(separator: "\n")
+            .compactMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Double] }
+            .first { $0["train_loss"] != nil }
+        let memory = try #require(logged)
+        #expect(memory["rss_mb"]! > 1 && memory["rss_mb"]! <= memory["peak_rss_mb"]!)
+        #expect(memory["pool_mb"]! >= memory["pool_cached_mb"]!)
 
         let arguments = ["sample", model, "--prompt", "ROMEO:", "--seed", "3", "--max-tokens", "30", "--count", "2"]
         let sample = try Self.quill(arguments), again = try Self.quill(arguments)
