@@ -27,7 +27,8 @@
 # 20-batch figure has a standard deviation of about 0.017 for one model, and the whole-split loss
 # varies by about 0.01 from seed to seed, so compare several seeds, not one run.
 #
-# Prints one line per case with both figures, Quill's advantage (for ms/token, peer / Quill), the
+# Prints one line per case with both figures, Quill's advantage (for ms/token, peer / Quill), each
+# side's peak RSS in MiB (one case per process on both sides; "RSS" is Quill's over the peer's), the
 # statistic and counts, the OpenBLAS kernel and torch threads, and for training Quill's model
 # FLOPs utilization against the sgemm rate measured in the same run. OpenBLAS
 # 0.3.21 does not know AMD Zen 4/5 and falls back to its AVX2 (Haswell) kernels; the script
@@ -85,12 +86,14 @@ if ours["unit"] == "tokens/s":
 else:
     figures = f'{ours["value"]:>9.2f} ms/t {peer["value"]:>9.2f} ms/t {peer["value"] / ours["value"]:>7.2f}x'
     extra = f', {ours["tokens"]} tokens per run'
-print(f'{os.environ["CASE"]:<30} {ours["threads"]:>7} {figures}  {statistic}, {steps} timed after {warmup} warm-up; '
-      f'{ours["kernel"]} (OPENBLAS_CORETYPE={ours["openblas_coretype"]}), torch threads {peer["threads"]}{extra}')
+memory = f'{float(ours["peak_rss_mb"]):>8.0f} {float(peer["peak_rss_mb"]):>8.0f} {float(ours["peak_rss_mb"]) / float(peer["peak_rss_mb"]):>5.2f}x'
+print(f'{os.environ["CASE"]:<30} {ours["threads"]:>7} {figures} {memory}  {statistic}, {steps} timed after {warmup} '
+      f'warm-up; {ours["kernel"]} (OPENBLAS_CORETYPE={ours["openblas_coretype"]}), torch threads {peer["threads"]}{extra}')
 PY
 }
 
-printf "%-30s %7s %14s %14s %8s  %s\n" case threads quill pytorch ratio "statistic; quill kernel, torch threads"
+printf "%-30s %7s %14s %14s %8s %8s %8s %6s  %s\n" case threads quill pytorch ratio "quill MB" "torch MB" RSS \
+    "statistic; quill kernel, torch threads"
 for threads in $THREADS; do
     for size in small large; do
         steps=$([ "$size" = small ] && echo "$SMALL_STEPS" || echo "$LARGE_STEPS")

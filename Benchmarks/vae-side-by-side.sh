@@ -14,9 +14,11 @@
 # batches from the same one, and the mean CPU time of the timed steps. The table
 # gives, per case, the median over REPEATS (default 3) of each side's sentences/s, the median of
 # the per-repetition ratios, each side's median CPU milliseconds per step (a fairer figure on a
-# busy machine) and the OpenBLAS kernel Quill ran. The environment may pin OpenBLAS to its AVX2
-# kernels (OPENBLAS_CORETYPE=Haswell); export OPENBLAS_CORETYPE=SkylakeX to use AVX-512 where the
-# CPU has it. RAW=FILE keeps every repetition's JSON lines.
+# busy machine), each side's median peak RSS (every case runs in a process of its own, so the
+# figure is that case's; "RSS" is Quill's over the peer's) and the OpenBLAS kernel Quill ran.
+# The environment may pin OpenBLAS to its AVX2 kernels (OPENBLAS_CORETYPE=Haswell); export
+# OPENBLAS_CORETYPE=SkylakeX to use AVX-512 where the CPU has it. RAW=FILE keeps every
+# repetition's JSON lines.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SCRATCH=${SCRATCH:-.build-release}
@@ -35,12 +37,12 @@ RAW=${RAW:-$(mktemp)}
 for threads in $THREADS; do
     for config in $CONFIGS; do
         for repeat in $(seq "$REPEATS"); do
-            "$BENCH" "vae.$config.train_step" --threads "$threads" --steps "$STEPS" --warmup "$WARMUP" | grep '^{' |
-                sed "s/^{/{\"side\": \"quill\", \"repeat\": $repeat, \"config\": \"$config\", /" >>"$RAW"
             for data in random ptb; do
                 source=$data
                 [ "$data" = ptb ] && source=$PTB
                 [ "$data" = ptb ] && [ ! -f "$PTB" ] && continue
+                "$BENCH" "vae.$config.train_step" --threads "$threads" --steps "$STEPS" --warmup "$WARMUP" --data "$data" |
+                    grep '^{' | sed "s/^{/{\"side\": \"quill\", \"repeat\": $repeat, \"config\": \"$config\", /" >>"$RAW"
                 python3 Benchmarks/peers/vae.py --config "$config" --threads "$threads" --data "$source" \
                     --steps "$STEPS" --warmup "$WARMUP" |
                     sed "s/^{/{\"side\": \"peer\", \"repeat\": $repeat, \"config\": \"$config\", \"data_name\": \"$data\", /" >>"$RAW"
@@ -62,7 +64,8 @@ statistic, steps, warmup = counts.pop()
 print(f"each side: {statistic}, {steps} timed steps after {warmup} warm-up steps; "
       f"ratio = quill / torch sentences/s, the median over repetitions; torch threads = the threads column")
 print(f'{"model":<6} {"data":<7} {"threads":>7} {"quill s/s":>10} {"torch s/s":>10} {"ratio":>7} '
-      f'{"ratios (each repetition)":<26} {"quill cpu ms":>12} {"torch cpu ms":>12}  kernel')
+      f'{"ratios (each repetition)":<26} {"quill cpu ms":>12} {"torch cpu ms":>12} {"quill MB":>9} {"torch MB":>9} '
+      f'{"RSS":>5}  kernel')
 for case in cases:
     quill = {r["repeat"]: r for r in rows if r["side"] == "quill" and key(r) == case}
     peer = {r["repeat"]: r for r in rows if r["side"] == "peer" and key(r) == case}
@@ -74,8 +77,10 @@ for case in cases:
     q = median([quill[i]["value"] for i in repeats]); p = median([peer[i]["value"] for i in repeats])
     qc = median([float(quill[i]["cpu_ms_per_step"]) for i in repeats])
     pc = median([float(peer[i]["cpu_ms_per_step"]) for i in repeats])
+    qm = median([float(quill[i]["peak_rss_mb"]) for i in repeats])
+    pm = median([float(peer[i]["peak_rss_mb"]) for i in repeats])
     kernel = f'{quill[repeats[0]]["kernel"]} (OPENBLAS_CORETYPE={quill[repeats[0]]["openblas_coretype"]})'
     each = " ".join(f"{x:.2f}" for x in ratios)
     print(f'{case[1]:<6} {case[2]:<7} {case[0]:>7} {q:>10.1f} {p:>10.1f} {median(ratios):>6.2f}x {each:<26} '
-          f'{qc:>12.1f} {pc:>12.1f}  {kernel}')
+          f'{qc:>12.1f} {pc:>12.1f} {qm:>9.0f} {pm:>9.0f} {qm / pm:>4.2f}x  {kernel}')
 PY

@@ -30,6 +30,7 @@ Usage:
   python3 Benchmarks/peers/gpt.py recipe --threads 2 --corpus ../shared/corpora/tinyshakespeare/input.txt
 """
 import argparse
+import resource
 import json
 import math
 import statistics
@@ -219,6 +220,11 @@ def model_config(args, vocab):
                 block_size=size["block_size"], bias=args.bias, dropout=0.0, vocab_size=vocab), size["batch"]
 
 
+def peak_rss_mb():
+    """This process's peak resident memory so far, in MiB (ru_maxrss), as quill-bench reports its own."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
 def run_train(args):
     if args.corpus:
         data, _, vocab = load_corpus(args.corpus)
@@ -238,7 +244,8 @@ def run_train(args):
                           threads=args.threads, size=args.size, batch=batch, block_size=block,
                           median_step_ms=round(median * 1e3, 2), statistic="median of per-step times",
                           steps=args.steps, warmup=args.warmup,
-                          gflops=round(tokens_per_s * flops_per_token / 1e9, 2), torch=torch.__version__)))
+                          gflops=round(tokens_per_s * flops_per_token / 1e9, 2), peak_rss_mb=peak_rss_mb(),
+                          torch=torch.__version__)))
 
 
 def run_generate(args):
@@ -251,7 +258,7 @@ def run_generate(args):
     print(json.dumps(dict(name="peer.gpt.generate", value=round(median / args.tokens * 1000, 3), unit="ms/token",
                           threads=args.threads, size=args.size, context=block, tokens=args.tokens, cache=args.cache,
                           statistic="median of per-run times / tokens", steps=args.steps, warmup=args.warmup,
-                          torch=torch.__version__)))
+                          peak_rss_mb=peak_rss_mb(), torch=torch.__version__)))
 
 
 def step_times(step, steps, warmup):

@@ -23,6 +23,7 @@ mean CPU time of the timed steps. `--data random` uses sentences of exactly 24 r
 order, so batches carry the padding of real text.
 """
 import argparse
+import resource
 import json
 import math
 import statistics
@@ -155,6 +156,7 @@ def run_benchmark(args):
                       "unit": "sentences/s", "threads": args.threads, "data": args.data,
                       "median_step_ms": round(median * 1e3, 2), "cpu_ms_per_step": round(cpu * 1e3, 2),
                       "statistic": "median of per-step times", "steps": args.steps, "warmup": args.warmup,
+                      "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
                       "torch": torch.__version__}), flush=True)
 
 

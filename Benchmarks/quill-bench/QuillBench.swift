@@ -2,13 +2,15 @@ import COpenBLAS
 import Foundation
 import QuillTensor
 
-/// `quill-bench [FILTER] [--threads 1,2] [--steps N] [--warmup N] [--tokens N]`: runs the
+/// `quill-bench [FILTER] [--threads 1,2] [--steps N] [--warmup N] [--tokens N] [--data NAME]`: runs the
 /// benchmark cases whose names contain FILTER and prints one JSON object per line (`name`,
 /// `value`, `unit`, `threads`, `kernel`).
 ///
 /// `--steps`, `--warmup` and `--tokens` set the timed steps, the untimed warm-up steps and the
 /// tokens per generation run of the cases measured beside a peer (`gpt.*`, `vae.*`,
-/// `bpe_encode`), so a side-by-side script gives both sides the same counts.
+/// `bpe_encode`), so a side-by-side script gives both sides the same counts. `--data` picks one
+/// of a case's data sources (the VAE's `random` or `ptb`), so a script measures each in a process
+/// of its own, with its own peak RSS.
 @main
 struct QuillBench {
     static func main() {
@@ -20,7 +22,7 @@ struct QuillBench {
         }
         let threadCounts = option("--threads").map { $0.split(separator: ",").compactMap { Int($0) } } ?? [1, 2]
         let counts = StepCounts(steps: option("--steps").flatMap { Int($0) }, warmup: option("--warmup").flatMap { Int($0) },
-                                tokens: option("--tokens").flatMap { Int($0) })
+                                tokens: option("--tokens").flatMap { Int($0) }, data: option("--data"))
         let filter = arguments.first ?? ""
         for threads in threadCounts {
             Threads.count = threads
@@ -31,11 +33,13 @@ struct QuillBench {
     }
 }
 
-/// The step counts given on the command line; nil where a case keeps its own.
+/// The step counts and data source given on the command line; nil where a case keeps its own.
 struct StepCounts {
     var steps: Int?
     var warmup: Int?
     var tokens: Int?
+    /// The one data source to measure, where a case has several; nil measures them all.
+    var data: String?
 }
 
 /// A named benchmark case.
@@ -61,6 +65,9 @@ struct Reporter {
         fields.append("\"kernel\": \"\(Threads.blasCoreName)\"")
         let coretype = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "unset"
         fields.append("\"openblas_coretype\": \"\(coretype)\"")
+        // The process's peak resident memory so far: a side-by-side script runs one case per
+        // process, so this is that case's.
+        fields.append("\"peak_rss_mb\": \(format(ProcessMemory.mebibytes(ProcessMemory.peakResidentBytes)))")
         for (key, value) in extra.sorted(by: { $0.key < $1.key }) { fields.append("\"\(key)\": \(value)") }
         print("{" + fields.joined(separator: ", ") + "}")
         fflush(stdout)

@@ -1,4 +1,5 @@
 import Foundation
+import QuillTensor
 import QuillText
 
 /// The text pipeline's benchmark cases (issue #3): byte-level BPE training and encoding, at
@@ -11,8 +12,8 @@ import QuillText
 /// `--steps` runs, 3, after `--warmup` untimed ones, 1). `QUILL_BENCH_PRESPLIT` (comma-separated
 /// `quill`, `gpt2`; default `quill`) picks the pre-split rules measured: Quill's (runs capped at
 /// 32 scalars, marks kept) or GPT-2's, which the peers' default byte-level pre-tokenizers use.
-/// `bpe_train` reports the process's peak RSS, so run it alone (`quill-bench bpe_train`) for a
-/// meaningful memory figure.
+/// Every line reports the process's peak RSS so far, so run one case alone (`quill-bench
+/// bpe_train`) for a meaningful memory figure.
 enum TokenizerBenchmarks {
     static let all: [Benchmark] = [
         Benchmark(name: "bpe_train", run: train),
@@ -56,7 +57,7 @@ enum TokenizerBenchmarks {
     static func train(_ r: Reporter) {
         for corpus in corpora {
             for split in preSplits {
-                let before = peakResidentMegabytes()
+                let before = ProcessMemory.mebibytes(ProcessMemory.peakResidentBytes)
                 let start = DispatchTime.now().uptimeNanoseconds
                 guard (try? ByteLevelBPE.train(files: [corpus.path], vocabularySize: vocabularySize,
                                                specialTokens: specials, preSplit: split.rule, threads: r.threads)) != nil else {
@@ -65,7 +66,7 @@ enum TokenizerBenchmarks {
                 }
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
                 r.emit(caseName("train", corpus.name, split.name), seconds, "s",
-                       extra: ["peak_rss_mb": "\(peakResidentMegabytes())", "peak_rss_mb_before": "\(before)",
+                       extra: ["peak_rss_mb_before": "\(before)",
                                "vocab_size": "\(vocabularySize)", "pre_split": "\"\(split.name)\"",
                                "statistic": "\"one run\"", "steps": "1", "warmup": "0"])
             }
@@ -120,12 +121,5 @@ enum TokenizerBenchmarks {
             start = end
         }
         return ranges
-    }
-
-    /// The process's peak resident memory so far, in MB.
-    static func peakResidentMegabytes() -> Double {
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        return Double(usage.ru_maxrss) / 1024
     }
 }

@@ -35,7 +35,7 @@ enum VAEBenchmarks {
         })]
         let path = ProcessInfo.processInfo.environment["QUILL_BENCH_PTB"] ?? "../shared/corpora/ptb/ptb.train.txt"
         if let text = try? String(contentsOfFile: path, encoding: .utf8) { sources.append(("ptb", firstSentences(text))) }
-        for (data, sentences) in sources {
+        for (data, sentences) in sources where r.counts.data.map({ $0 == data }) ?? true {
             let batches = stride(from: 0, to: sentences.count, by: batchSize).map {
                 SentenceBatch(sentences: Array(sentences[$0..<min($0 + batchSize, sentences.count)]))
             }

@@ -166,6 +166,7 @@ def worker(args):
     else:
         record.update(encode(args.engine, args.corpus, args.workdir, args.worker_threads, args.unit,
                              args.repeats, args.warmup, args.split))
+        record.update(peak_rss_mb=rss_mb())
     print(json.dumps(record), flush=True)
 
 
@@ -194,7 +195,7 @@ def run_quill(args, task, threads, split):
     if task == "train":
         record.update(seconds=line["value"], peak_rss_mb=line["peak_rss_mb"])
     else:
-        record.update(mb_per_s=line["value"], tokens=line["tokens"], bytes=line["bytes"])
+        record.update(mb_per_s=line["value"], tokens=line["tokens"], bytes=line["bytes"], peak_rss_mb=line["peak_rss_mb"])
     print(json.dumps(record), flush=True)
     return record
 
@@ -216,7 +217,7 @@ def print_table(records):
             extra = f'; peak RSS {float(ours["peak_rss_mb"]):.0f} vs {r["peak_rss_mb"]:.0f} MB'
         else:
             figures = f'{ours["mb_per_s"]:>6.2f} MB/s {r["mb_per_s"]:>6.2f} MB/s {ours["mb_per_s"] / r["mb_per_s"]:>6.2f}x'
-            extra = f'; {ours["tokens"]} vs {r["tokens"]} tokens'
+            extra = f'; {ours["tokens"]} vs {r["tokens"]} tokens; peak RSS {float(ours["peak_rss_mb"]):.0f} vs {r["peak_rss_mb"]:.0f} MB'
         split_label = f'{split} (sp: own)' if r["pre_split"] == "own" else split
         counts = f'{r["statistic"]}, {r["steps"]} after {r["warmup"]} warm-up'
         if (ours["statistic"], ours["steps"], ours["warmup"]) != (r["statistic"], r["steps"], r["warmup"]):
