@@ -96,9 +96,13 @@ extension Tensor {
         let state = Tape.current
         var entries = state.entries
         state.entries = []
-        // Gradient rules run tensor ops themselves; they must not be recorded.
+        // Gradient rules run tensor ops themselves; they must not be recorded. Each entry is
+        // dropped as soon as its rule has run: nothing later in the pass reads it, so the
+        // activations its rule captured, and its output with that output's gradient, go back
+        // to the pool as the pass goes (as PyTorch frees saved tensors), and the pass never
+        // holds every activation and every gradient at once.
         withoutGradients {
-            for entry in entries.reversed() {
+            while let entry = entries.popLast() {
                 if let g = entry.output.grad { entry.backward(g) }
             }
         }
