@@ -54,17 +54,22 @@ public struct CharRNNData {
         return TokenStreams(tokens: training, streamCount: options.batchSize, sequenceLength: options.sequenceLength)
     }
 
-    /// The validation streams, read like the training ones but never more than the text allows.
-    func validationStreams(options: CharRNNTrainingOptions) -> TokenStreams {
-        .forEvaluation(tokens: validation, maxStreams: options.batchSize, sequenceLength: options.sequenceLength)
+    /// The validation streams, read like the training ones but never more than the text allows:
+    /// all the validation tokens, or a fixed sample of at most `evaluationTokens`, one piece a
+    /// stream (``EvaluationSample``).
+    func validationStreams(options: CharRNNTrainingOptions, evaluationTokens: Int?) -> TokenStreams {
+        let sample = EvaluationSample.tokens(validation, budget: evaluationTokens, pieces: options.batchSize)
+        return .forEvaluation(tokens: sample, maxStreams: options.batchSize, sequenceLength: options.sequenceLength)
     }
 }
 
 extension CharRNNTrainingTask {
     /// A fresh run of a new model of `configuration` (its vocabulary size is taken from the
-    /// data's tokenizer) on `data`, seeded by `seed`.
+    /// data's tokenizer) on `data`, seeded by `seed`, evaluated on at most `evaluationTokens` of
+    /// the validation tokens (nil: all).
     public static func start(configuration: CharRNN.Configuration, options: CharRNNTrainingOptions,
-                             data: CharRNNData, corpus: String, seed: UInt64) throws -> CharRNNTrainingTask {
+                             data: CharRNNData, corpus: String, seed: UInt64,
+                             evaluationTokens: Int? = nil) throws -> CharRNNTrainingTask {
         var configuration = configuration
         configuration.vocabularySize = data.tokenizer.vocabularySize
         if let problem = configuration.problem { throw TrainingError.invalidOption("Invalid char-rnn sizes: \(problem).") }
@@ -74,15 +79,18 @@ extension CharRNNTrainingTask {
         return CharRNNTrainingTask(
             model: model, tokenizer: data.tokenizer, options: options, optimizer: optimizer,
             trainingStreams: try data.trainingStreams(options: options, corpus: corpus),
-            validationStreams: data.validationStreams(options: options), carriedState: nil)
+            validationStreams: data.validationStreams(options: options, evaluationTokens: evaluationTokens),
+            carriedState: nil)
     }
 
     /// Continues the run whose last checkpoint is `path`, reading `corpus` and `validation` again
-    /// with the checkpoint's tokenizer and options. Returns the task and the run's progress.
+    /// with the checkpoint's tokenizer and options, and evaluating on at most `evaluationTokens`
+    /// of the validation tokens (nil: all). Returns the task and the run's progress.
     ///
     /// Restores the weights, Adam's moments, the state carried across batches, the position in
     /// the data and every random generator, so the run goes on as if never interrupted.
-    public static func resume(from path: String, corpus: String, validation: String?) throws
+    public static func resume(from path: String, corpus: String, validation: String?,
+                              evaluationTokens: Int? = nil) throws
         -> (task: CharRNNTrainingTask, progress: TrainingProgress) {
         guard FileManager.default.fileExists(atPath: path) else { throw TrainingError.resumeWithoutCheckpoint(path) }
         let file = try ModelFile.read(path)
@@ -116,7 +124,9 @@ extension CharRNNTrainingTask {
             }
         }
         let task = CharRNNTrainingTask(model: model, tokenizer: tokenizer, options: state.options, optimizer: optimizer,
-                                       trainingStreams: streams, validationStreams: data.validationStreams(options: state.options),
+                                       trainingStreams: streams,
+                                       validationStreams: data.validationStreams(options: state.options,
+                                                                                 evaluationTokens: evaluationTokens),
                                        carriedState: carried)
         return (task, state.progress)
     }

@@ -117,10 +117,14 @@ public final class CharRNNTrainingTask: TrainingTask {
 
     public var validationDigest: String? { validationStreams.digest }
 
+    /// The validation tokens each evaluation predicts.
+    public var validationTokenCount: Int { validationStreams.evaluatedTokenCount }
+
     /// The mean validation loss in nats per token, as `val_loss`, and in bits as `val_bits_per_token`.
     public func evaluate() throws -> [String: Double] {
         let nats = CharRNNEvaluator.meanLoss(of: model, on: validationStreams, progress: { _ in })
-        return ["val_loss": nats, "val_bits_per_token": nats / log(2)]
+        return ["val_loss": nats, "val_bits_per_token": nats / log(2),
+                "val_tokens": Double(validationTokenCount)]
     }
 
     /// Writes weights, tokenizer, configuration, optimizer state, the carried state, the data

@@ -213,6 +213,9 @@ public final class SentenceTrainingTask: TrainingTask {
 
     public var validationDigest: String? { TokenDigest.of(sentences: validation) }
 
+    /// The validation tokens each evaluation reads, end-of-sentence tokens included.
+    public var validationTokenCount: Int { EvaluationSample.tokenCount(validation) }
+
     /// Validation figures. `val_loss` is the −ELBO per sentence (importance-weighted with
     /// `validationSamples` > 1) for a VAE, or its reconstruction term when `selection` says so,
     /// and the exact NLL per sentence for the LM.
@@ -222,14 +225,15 @@ public final class SentenceTrainingTask: TrainingTask {
         if let lm = model as? SentenceLM {
             let figures = lm.evaluate(sentences: validation)
             return ["val_loss": figures["nll"]!, "val_nats_per_token": figures["nats_per_token"]!,
-                    "val_perplexity": figures["perplexity"]!]
+                    "val_perplexity": figures["perplexity"]!, "val_tokens": Double(validationTokenCount)]
         }
         guard let vae = model as? any LatentSentenceModel else { return [:] }
         var evaluation = VAEEvaluationOptions()
         evaluation.samples = options.validationSamples
         let figures = vae.evaluate(sentences: validation, options: evaluation)
         let bound = options.validationSamples > 1 ? figures["iw_nll"]! : -figures["elbo"]!
-        var result: [String: Double] = ["val_loss": options.selection == .reconstruction ? figures["reconstruction"]! : bound]
+        var result: [String: Double] = ["val_loss": options.selection == .reconstruction ? figures["reconstruction"]! : bound,
+                                        "val_tokens": Double(validationTokenCount)]
         for (key, value) in figures {
             switch key {
             case "active_units", "mutual_information": result[key] = value

@@ -29,7 +29,8 @@ struct SentenceTrainingRun {
                 TrainingOptions.noteFlagsUnreadOnResume(alsoRead: ["--valid-fraction", "--max-length"],
                                                         commandThatBegan: saved.trainingProgress?.command)
                 data = try sentences(tokenizer: try saved.decodeTokenizer(source: files.last))
-                task = try SentenceTrainingTask(resumingFrom: files.last, train: data.train, validation: data.valid,
+                task = try SentenceTrainingTask(resumingFrom: files.last, train: data.train,
+                                                validation: data.evaluationSample(budget: training.evaluationTokenBudget),
                                                 decaySteps: stepLimit)
             } else {
                 data = try sentences(tokenizer: try makeTokenizer())
@@ -50,15 +51,18 @@ struct SentenceTrainingRun {
                 options.decaySteps = stepLimit(batchesPerEpoch: SentenceBatches.batchCount(
                     sentenceCount: data.train.count, batchSize: options.batchSize))
                 options.decaySeconds = training.timeBudget
-                task = try SentenceTrainingTask(model: sentenceModel, train: data.train, validation: data.valid,
+                task = try SentenceTrainingTask(model: sentenceModel, train: data.train,
+                                                validation: data.evaluationSample(budget: training.evaluationTokenBudget),
                                                 options: options, seed: training.seed)
             }
             let c = task.model.configuration
+            let validationNote = sampleNote(read: task.validationTokenCount, of: EvaluationSample.tokenCount(data.valid),
+                                            unit: "tokens")
             FileHandle.standardError.write(Data("""
                 \(kind.rawValue): \(c.cell.rawValue) embedding \(c.embeddingSize), hidden \(c.hiddenSize)\
                 \(levels > 0 ? ", \(levels) × z \(c.latentSize) (\(c.conditioning.rawValue))" : ""), \
                 \(task.model.parameterCount) parameters; \(data.train.count) training sentences (\(data.dropped) longer than \
-                \(model.maxLength) left out), \(data.valid.count) validation; \(data.tokenizer.kind.rawValue) tokenizer, \
+                \(model.maxLength) left out), \(data.valid.count) validation\(validationNote); \(data.tokenizer.kind.rawValue) tokenizer, \
                 \(data.tokenizer.vocabularySize) ids; \(task.batchesPerEpoch) batches per epoch; \(Threads.count) threads
 
                 """.utf8))
@@ -77,6 +81,10 @@ struct SentenceTrainingRun {
         var train: [[Int]]
         var valid: [[Int]]
         var dropped: Int
+
+        /// The validation sentences an evaluation during training reads: all, or an even sample
+        /// of at most `budget` tokens.
+        func evaluationSample(budget: Int?) -> [[Int]] { EvaluationSample.sentences(valid, budget: budget) }
     }
 
     /// Reads the corpus (and --valid, or the corpus's last --valid-fraction of sentences).

@@ -84,7 +84,8 @@ struct TrainCharRNNCommand: ParsableCommand {
             var progress = TrainingProgress()
             if training.resume {
                 (task, progress) = try CharRNNTrainingTask.resume(from: files.last, corpus: training.corpus,
-                                                                  validation: training.valid)
+                                                                  validation: training.valid,
+                                                                  evaluationTokens: training.evaluationTokenBudget)
                 TrainingOptions.noteFlagsUnreadOnResume(commandThatBegan: progress.command)
             } else {
                 var options = CharRNNTrainingOptions()
@@ -105,7 +106,8 @@ struct TrainCharRNNCommand: ParsableCommand {
                 options.schedule = learningRateSchedule(totalSteps: totalSteps, stepsPerEpoch: stepsPerEpoch)
                 if totalSteps == nil, case .warmupCosine = options.schedule { options.decayTime = training.timeBudget }
                 task = try CharRNNTrainingTask.start(configuration: configuration, options: options, data: data,
-                                                     corpus: training.corpus, seed: training.seed)
+                                                     corpus: training.corpus, seed: training.seed,
+                                                     evaluationTokens: training.evaluationTokenBudget)
                 FileHandle.standardError.write(Data(describe(task, data: data).utf8))
                 warnAboutUnknownTokens(data.tokenizer.unknownShare(of: data.training), in: training.corpus,
                                        consequence: "the model learns little of it")
@@ -155,7 +157,8 @@ struct TrainCharRNNCommand: ParsableCommand {
         let c = task.model.configuration
         return "char-rnn: \(c.layerCount)×\(c.hiddenSize) \(c.cell.rawValue.uppercased()), embedding \(c.embeddingSize), "
             + "dropout \(c.dropout), \(c.parameterCount) parameters; \(data.training.count) training and "
-            + "\(data.validation.count) validation tokens (\(data.tokenizer.vocabularySize) ids, validation: \(data.validationSource)); "
+            + "\(data.validation.count) validation tokens (\(data.tokenizer.vocabularySize) ids, validation: \(data.validationSource)"
+            + "\(sampleNote(read: task.validationTokenCount, of: data.validation.count))); "
             + "batch \(task.options.batchSize)×\(task.options.sequenceLength), \(task.stepsPerEpoch) steps per epoch; "
             + "\(Threads.count) threads, BLAS \(Threads.blasCoreName)\n"
     }

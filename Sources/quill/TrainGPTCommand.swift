@@ -67,6 +67,9 @@ struct TrainGPTCommand: ParsableCommand {
         try requireFinite(["--min-learning-rate": Double(minLearningRate), "--weight-decay": Double(weightDecay), "--beta2": beta2])
         try requireSizes(["--n-layer": nLayer, "--n-head": nHead, "--n-embd": nEmbd, "--block-size": blockSize,
                           "--grad-accum": gradAccum, "--eval-batches": evalBatches])
+        if training.evalTokens != nil {
+            throw ValidationError("--eval-tokens is for char-rnn, vae, hvae and lm; gpt estimates its validation loss from --eval-batches random batches, the same at every evaluation.")
+        }
         if nEmbd % nHead != 0 { throw ValidationError("--n-embd \(nEmbd) must be a multiple of --n-head \(nHead).") }
         if warmupSteps < 0 { throw ValidationError("--warmup-steps must be 0 or more, got \(warmupSteps).") }
         if let decaySteps, decaySteps < warmupSteps {

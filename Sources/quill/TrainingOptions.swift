@@ -31,6 +31,9 @@ struct TrainingOptions: ParsableArguments {
     @Option(help: "Evaluate on the validation data and save checkpoints every this many steps.")
     var evalInterval: Int?
 
+    @Option(help: "Evaluate during training on a fixed sample of at most this many validation tokens (default 1000000; 0 reads them all), spread evenly over the split: runs of text for char-rnn, whole sentences for vae, hvae and lm. gpt reads --eval-batches batches instead. quill eval reads everything.")
+    var evalTokens: Int?
+
     @Option(help: "The seed for initialization, data order and dropout.")
     var seed: UInt64 = 1337
 
@@ -70,6 +73,7 @@ struct TrainingOptions: ParsableArguments {
             throw ValidationError("--valid-fraction must be between 0 and 1, got \(validFraction).")
         }
         if let evalInterval, evalInterval <= 0 { throw ValidationError("--eval-interval must be positive.") }
+        if let evalTokens, evalTokens < 0 { throw ValidationError("--eval-tokens must be 0 (all) or more, got \(evalTokens).") }
         if let threads, threads <= 0 { throw ValidationError("--threads must be positive, got \(threads).") }
         try requireSizes(["--batch-size": batchSize])
         if let learningRate, !(learningRate > 0) {
@@ -86,13 +90,20 @@ struct TrainingOptions: ParsableArguments {
         for written in [files.best, files.last, files.metrics.path] { try checkOutput(written, inputs: inputs) }
     }
 
+    /// The most validation tokens an evaluation during training reads (nil: all): `--eval-tokens`,
+    /// one million by default, where a full pass over a large split would take minutes each time.
+    var evaluationTokenBudget: Int? {
+        let tokens = evalTokens ?? 1_000_000
+        return tokens == 0 ? nil : tokens
+    }
+
     /// The time budget in seconds, if any.
     var timeBudget: Double? { time.flatMap { TrainingDuration(parsing: $0)?.seconds } }
 
     /// The flags every `train` subcommand reads when it resumes; the rest of a run's settings
     /// (sizes, optimizer, seed, vocabulary) come from its checkpoint.
     static let flagsReadOnResume: Set<String> = ["--corpus", "--valid", "--output", "--steps", "--epochs", "--time",
-                                                 "--eval-interval", "--threads", "--resume"]
+                                                 "--eval-interval", "--eval-tokens", "--threads", "--resume"]
 
     /// Says on stderr, in one line, which flags of `arguments` a resumed run does not read, so
     /// a changed size or rate is not dropped silently; `alsoRead` adds the subcommand's own
@@ -195,4 +206,12 @@ func requireSizes(_ options: KeyValuePairs<String, Int?>) throws {
         throw ValidationError(value < 1 ? "\(flag) must be positive, got \(value)."
                                         : "\(flag) must be at most \(largestSize), got \(value).")
     }
+}
+
+/// What a training run's opening line says of a validation split that its evaluations sample:
+/// nothing when they read all `total` tokens, else how many they read and how to read them all.
+func sampleNote(read: Int, of total: Int, unit: String = "") -> String {
+    guard read < total - total / 100 else { return "" }  // all of it, but for the stream ends
+    let what = unit.isEmpty ? "" : " \(unit)"
+    return "; each evaluation reads an even sample of \(read)\(what) (--eval-tokens; quill eval reads all)"
 }
