@@ -2,7 +2,7 @@
 # Memory of a real training run beside its PyTorch peer, and whether it stays flat.
 #
 #   Benchmarks/memory.sh train        # the PTB sentence VAE for STEPS (150) steps, at THREADS ("1 2")
-#   Benchmarks/memory.sh flat LOG     # a run's metrics log: resident memory from step FROM (1000) on
+#   Benchmarks/memory.sh flat LOG     # a run's metrics log: its peak RSS from step FROM (1000) on
 #
 # `train` runs `quill train vae` on PTB (LSTM, embedding 256, hidden 512, z 32, batch 32,
 # whitespace tokens: the side-by-side configuration, on the whole corpus with its batches of
@@ -34,9 +34,10 @@ after = [row for row in rows if row[0] >= start]
 if not after:
     raise SystemExit(f"no logged step at or after {start}")
 first, last = after[0], after[-1]
-print(f"steps {first[0]}..{last[0]}: resident {first[1]:.0f} -> {last[1]:.0f} MiB "
-      f"({(last[1] / first[1] - 1) * 100:+.1f}%), the most after step {start} {max(r[1] for r in after):.0f} MiB, "
-      f"peak RSS of the run {last[2]:.0f} MiB, pool {first[3]:.0f} -> {last[3]:.0f} MiB")
+# The resident memory at one logged step swings with the batch in flight; the peak so far does not.
+print(f"steps {first[0]}..{last[0]}: peak RSS {first[2]:.0f} -> {last[2]:.0f} MiB ({(last[2] / first[2] - 1) * 100:+.1f}%); "
+      f"resident at those steps {first[1]:.0f} -> {last[1]:.0f} MiB, the most at a logged step after {start} "
+      f"{max(r[1] for r in after):.0f} MiB; pool {first[3]:.0f} -> {last[3]:.0f} MiB")
 for row in rows[:: max(1, len(rows) // 12)]:
     print(f"  step {row[0]:>6}  rss {row[1]:7.1f}  peak {row[2]:7.1f}  pool {row[3]:7.1f} MiB")
 PY
