@@ -119,7 +119,29 @@ enum BPEFixture {
             model["continuing_subword_prefix"] = "##"
             json["model"] = model
         }, expected: .unsupportedSetting(source: "bad.json", setting: "model.continuing_subword_prefix", value: "\"##\"")),
+        // Found by Fuzz/run.sh tokenizer-file: each id went to whichever token a dictionary met
+        // first, so the same file loaded (and saved) differently from run to run.
+        BadFile(name: "two added tokens on one id", edit: { json in
+            var added = json["added_tokens"] as! [[String: Any]]
+            added.append(["id": 2, "content": "<extra>", "special": true])
+            json["added_tokens"] = added
+        }, expected: .conflictingId(source: "bad.json", id: 2, first: "<bos>", second: "<extra>")),
+        BadFile(name: "an added token on a vocabulary token's id", edit: { json in
+            var added = json["added_tokens"] as! [[String: Any]]
+            added.append(["id": 300, "content": "<extra>", "special": true])
+            json["added_tokens"] = added
+        }, expected: .conflictingId(source: "bad.json", id: 300, first: "Ġwh", second: "<extra>")),
     ]
+
+    /// The input on which the fuzzer found the tokens sharing an id: `<bos>` and `<eos>` both
+    /// added as id 2 (kept in `Fixtures/fuzz` as the fuzzer wrote it).
+    @Test func theFuzzersFileWithTwoTokensOnOneIdIsRefused() throws {
+        let url = Bundle.module.resourceURL!.appendingPathComponent("Fixtures/fuzz/two-added-tokens-one-id.tokenizer.json")
+        let bytes = [UInt8](try Data(contentsOf: url))
+        #expect(throws: ByteLevelBPEError.conflictingId(source: "fuzz.json", id: 2, first: "<bos>", second: "<eos>")) {
+            try TokenizerFile.decode(bytes, source: "fuzz.json")
+        }
+    }
 
     @Test(arguments: badFiles)
     func rejectsWhatItCannotReproduce(_ bad: BadFile) throws {
