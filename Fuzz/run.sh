@@ -20,14 +20,29 @@ scratch="${QUILL_FUZZ_SCRATCH_PATH:-$repository/.build-fuzz-asan}"
 
 targets() { sed -n 's/^ *static let name = "\([a-z0-9-]*\)"$/\1/p' "$fuzz_dir"/Targets/*Target.swift; }
 
+build_once() {
+  (cd "$repository" && QUILL_FUZZ=1 swift build -c release --scratch-path "$scratch" --product quill-fuzz \
+     --sanitize fuzzer --sanitize address -Xswiftc -use-ld=lld) > "$scratch/build.log" 2>&1
+}
+
+has_coverage() { [[ "$(readelf -S --wide "$scratch/release/quill-fuzz")" == *__sancov_cntrs* ]]; }
+
 build() {
   mkdir -p "$scratch"
   echo "Fuzz/run.sh: building quill-fuzz (release, -sanitize=fuzzer,address) in $scratch" >&2
-  if ! (cd "$repository" && QUILL_FUZZ=1 swift build -c release --scratch-path "$scratch" --product quill-fuzz \
-          --sanitize fuzzer --sanitize address -Xswiftc -use-ld=lld) > "$scratch/build.log" 2>&1; then
+  if ! build_once; then
     tail -40 "$scratch/build.log" >&2
     echo "Fuzz/run.sh: the build failed; the whole log is $scratch/build.log" >&2
     exit 2
+  fi
+  # A binary without coverage counters fuzzes blind (seen once after an incremental relink):
+  # link it again, and refuse to run one that still has none.
+  if ! has_coverage; then
+    echo "Fuzz/run.sh: quill-fuzz has no coverage counters; linking it again" >&2
+    rm -f "$scratch/release/quill-fuzz"
+    build_once || { tail -40 "$scratch/build.log" >&2; exit 2; }
+    has_coverage || {
+      echo "Fuzz/run.sh: quill-fuzz still has no coverage counters; is lld installed?" >&2; exit 2; }
   fi
 }
 
@@ -65,6 +80,10 @@ seconds="$1"; shift
 log="$work/fuzz.log"
 status=0
 "${fuzzer[@]}" -max_total_time="$seconds" "$@" "$work/corpus" "$fuzz_dir/Seeds/$target" 2>&1 | tee "$log" || status=$?
+if [ "$status" -eq 0 ] && ! grep -q 'INITED cov:' "$log"; then
+  echo "Fuzz/run.sh: $target ran without coverage feedback (no 'cov:' when libFuzzer started)." >&2
+  exit 3
+fi
 if [ "$status" -ne 0 ]; then
   reproducer="$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | tail -1)"
   echo "Fuzz/run.sh: $target failed (exit $status)." >&2
