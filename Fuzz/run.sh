@@ -8,7 +8,11 @@
 #   Fuzz/run.sh TARGET FILE...             runs TARGET once on each FILE (a reproducer)
 #
 # Builds with -sanitize=fuzzer,address into .build-fuzz-asan (never the ordinary .build), linked
-# by lld: gold drops the coverage counters of every module, and libFuzzer then sees no coverage. Starts
+# by lld: gold drops the coverage counters of every module, and libFuzzer then sees no coverage.
+# The compiler keeps only the last -sanitize= flag, and `swift build --sanitize fuzzer --sanitize
+# address` passes two in a random order, so one build had no coverage and another no ASan; hence
+# --sanitize fuzzer (which tells SwiftPM that libFuzzer supplies `main`) and then one flag for both,
+# checked in the binary. Starts
 # from the committed seeds in Fuzz/Seeds/TARGET; new inputs go to a temporary corpus, so the seeds
 # stay as committed. Exits non-zero on a crash, a sanitizer report or a broken property, and
 # prints the reproducer's path and its bytes (base64) last; reproducers are kept in
@@ -22,10 +26,14 @@ targets() { sed -n 's/^ *static let name = "\([a-z0-9-]*\)"$/\1/p' "$fuzz_dir"/T
 
 build_once() {
   (cd "$repository" && QUILL_FUZZ=1 swift build -c release --scratch-path "$scratch" --product quill-fuzz \
-     --sanitize fuzzer --sanitize address -Xswiftc -use-ld=lld) > "$scratch/build.log" 2>&1
+     --sanitize fuzzer -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld) > "$scratch/build.log" 2>&1
 }
 
-has_coverage() { [[ "$(readelf -S --wide "$scratch/release/quill-fuzz")" == *__sancov_cntrs* ]]; }
+# Coverage counters and ASan's instrumented globals, each in its own section.
+has_coverage() {
+  local sections; sections="$(readelf -S --wide "$scratch/release/quill-fuzz")"
+  [[ "$sections" == *__sancov_cntrs* && "$sections" == *asan_globals* ]]
+}
 
 build() {
   mkdir -p "$scratch"
@@ -35,14 +43,14 @@ build() {
     echo "Fuzz/run.sh: the build failed; the whole log is $scratch/build.log" >&2
     exit 2
   fi
-  # A binary without coverage counters fuzzes blind (seen once after an incremental relink):
-  # link it again, and refuse to run one that still has none.
+  # A binary without coverage counters fuzzes blind, and one without ASan misses memory errors:
+  # link it again, and refuse to run one that still lacks either.
   if ! has_coverage; then
-    echo "Fuzz/run.sh: quill-fuzz has no coverage counters; linking it again" >&2
+    echo "Fuzz/run.sh: quill-fuzz lacks coverage counters or ASan; linking it again" >&2
     rm -f "$scratch/release/quill-fuzz"
     build_once || { tail -40 "$scratch/build.log" >&2; exit 2; }
     has_coverage || {
-      echo "Fuzz/run.sh: quill-fuzz still has no coverage counters; is lld installed?" >&2; exit 2; }
+      echo "Fuzz/run.sh: quill-fuzz still lacks coverage counters or ASan (see the -sanitize flags in $scratch/build.log)" >&2; exit 2; }
   fi
 }
 
