@@ -37,6 +37,14 @@ extension ByteLevelBPE {
             specialIds[added.content] = id
             specialById[id] = added.content
         }
+        // Ids may leave gaps, but a table sized by a wild id (a damaged or hostile file) would
+        // exhaust memory before any other check.
+        let tokenCount = vocab.count + specialIds.count
+        for (content, id) in Array(vocab) + Array(specialIds) where id < 0 || id >= tokenCount + Self.maximumIdGap {
+            throw ByteLevelBPEError.malformedJSON(
+                source: source, detail: id < 0 ? "negative id \(id) of \(content.debugDescription)"
+                    : "id \(id) of \(content.debugDescription) is far past the \(tokenCount) tokens the file holds (ids may leave gaps, of up to \(Self.maximumIdGap) in all)")
+        }
         let size = (Array(vocab.values) + Array(specialIds.values)).max().map { $0 + 1 } ?? 0
         var tokens = [[UInt8]?](repeating: nil, count: size)
         var spellings = [String?](repeating: nil, count: size)
@@ -86,6 +94,9 @@ extension ByteLevelBPE {
         self.init(tokens: tokens, specialIds: specialIds, merges: merges, preSplit: preSplit,
                   compatibility: compatibility)
     }
+
+    /// How many more ids than tokens a file may number: unused ids cost memory in every table.
+    static let maximumIdGap = 1 << 20
 
     /// Throws unless the normalizer is absent and the post-processor and decoder are ByteLevel (or absent).
     private static func checkStages(_ file: HuggingFaceTokenizerFile, source: String) throws {

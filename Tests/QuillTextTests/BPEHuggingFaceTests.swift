@@ -133,13 +133,29 @@ enum BPEFixture {
         }, expected: .conflictingId(source: "bad.json", id: 300, first: "Ġwh", second: "<extra>")),
     ]
 
-    /// The input on which the fuzzer found the tokens sharing an id: `<bos>` and `<eos>` both
-    /// added as id 2 (kept in `Fixtures/fuzz` as the fuzzer wrote it).
-    @Test func theFuzzersFileWithTwoTokensOnOneIdIsRefused() throws {
-        let url = Bundle.module.resourceURL!.appendingPathComponent("Fixtures/fuzz/two-added-tokens-one-id.tokenizer.json")
+    /// Inputs on which `Fuzz/run.sh tokenizer-file` failed, kept in `Fixtures/fuzz` as the fuzzer
+    /// wrote them, each refused with the error that names its problem.
+    static let fuzzerFiles: [(String, ByteLevelBPEError)] = [
+        // <bos> and <eos> both added as id 2: loaded differently from run to run.
+        ("two-added-tokens-one-id.tokenizer.json", .conflictingId(source: "fuzz.json", id: 2, first: "<bos>", second: "<eos>")),
+        // "Ġon": 383333333330 sized a table of 3 TB: a crash (ASan: allocation-size-too-big).
+        ("huge-id.tokenizer.json", .malformedJSON(source: "fuzz.json", detail: "id 383333333330 of \"Ġon\" is far past the 604 tokens the file holds (ids may leave gaps, of up to 1048576 in all)")),
+    ]
+
+    @Test(arguments: fuzzerFiles)
+    func theFuzzersFilesAreRefused(_ name: String, _ expected: ByteLevelBPEError) throws {
+        let url = Bundle.module.resourceURL!.appendingPathComponent("Fixtures/fuzz/\(name)")
         let bytes = [UInt8](try Data(contentsOf: url))
-        #expect(throws: ByteLevelBPEError.conflictingId(source: "fuzz.json", id: 2, first: "<bos>", second: "<eos>")) {
-            try TokenizerFile.decode(bytes, source: "fuzz.json")
+        #expect(throws: expected) { try TokenizerFile.decode(bytes, source: "fuzz.json") }
+    }
+
+    /// A negative id among the added tokens is refused, not used as an index.
+    @Test func aNegativeAddedIdIsRefused() throws {
+        var json = try JSONSerialization.jsonObject(with: Data(try BPEFixture.bytes("hf_trained.tokenizer.json"))) as! [String: Any]
+        json["added_tokens"] = [["id": -5, "content": "<extra>", "special": true]]
+        let data = [UInt8](try JSONSerialization.data(withJSONObject: json))
+        #expect(throws: ByteLevelBPEError.malformedJSON(source: "bad.json", detail: "negative id -5 of \"<extra>\"")) {
+            try ByteLevelBPE(huggingFaceJSON: data, source: "bad.json")
         }
     }
 
