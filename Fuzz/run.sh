@@ -8,7 +8,8 @@
 #   Fuzz/run.sh TARGET FILE...             runs TARGET once on each FILE (a reproducer)
 #
 # Builds with -sanitize=fuzzer,address into .build-fuzz-asan (never the ordinary .build), linked
-# by lld: gold drops the coverage counters of every module, and libFuzzer then sees no coverage.
+# by lld (with gold, the first builds had no coverage counters; that may have been the flag order
+# below rather than gold, but lld is known to work).
 # The compiler keeps only the last -sanitize= flag, and `swift build --sanitize fuzzer --sanitize
 # address` passes two in a random order, so one build had no coverage and another no ASan; hence
 # --sanitize fuzzer (which tells SwiftPM that libFuzzer supplies `main`) and then one flag for both,
