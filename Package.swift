@@ -10,7 +10,7 @@ let vectorFlags: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"])]
 let vectorFlags: [SwiftSetting] = []
 #endif
 
-let package = Package(
+var package = Package(
     name: "Quill",
     platforms: [.macOS(.v15)],
     products: [
@@ -66,3 +66,11 @@ let package = Package(
     ],
     swiftLanguageModes: [.v5]
 )
+
+// The libFuzzer targets (Fuzz/run.sh sets QUILL_FUZZ=1 and builds with -sanitize=fuzzer,address).
+// libFuzzer supplies `main`, so the executable cannot link in an ordinary build, which never sees it.
+if Context.environment["QUILL_FUZZ"] == "1" {
+    package.products.append(.executable(name: "quill-fuzz", targets: ["quill-fuzz"]))
+    package.targets.append(.executableTarget(name: "quill-fuzz", dependencies: ["QuillTraining", "QuillREPL"],
+                                             path: "Fuzz/Targets"))
+}

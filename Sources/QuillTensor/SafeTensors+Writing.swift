@@ -70,6 +70,28 @@ extension SafeTensors {
         syncDirectory(directory)
     }
 
+    /// Removes the temporary files that writes of `path` left when their process died mid-write
+    /// (`kill -9`, a crash, a power cut), which no one else would ever remove; a file of a
+    /// process still running is left alone. Returns the paths removed.
+    @discardableResult
+    public static func removeAbandonedTemporaryFiles(of path: String) -> [String] {
+        let (directory, base) = splitPath(path)
+        guard let stream = opendir(directory) else { return [] }
+        defer { closedir(stream) }
+        var removed: [String] = []
+        let prefix = ".\(base)."
+        while let entry = readdir(stream) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+            // ".BASE.PID.RANDOM.tmp", as `write` names it.
+            guard name.hasPrefix(prefix), name.hasSuffix(".tmp") else { continue }
+            let parts = name.dropFirst(prefix.count).dropLast(".tmp".count).split(separator: ".")
+            guard parts.count == 2, let pid = pid_t(parts[0]), UInt32(parts[1]) != nil else { continue }
+            guard kill(pid, 0) != 0 && errno == ESRCH else { continue }
+            if unlink("\(directory)/\(name)") == 0 { removed.append("\(directory)/\(name)") }
+        }
+        return removed
+    }
+
     /// The JSON header for float32 `entries` and `metadata`, byte for byte as the Python package
     /// writes it: compact, `__metadata__` first, then the tensors, padded with spaces to a
     /// multiple of 8 bytes.

@@ -25,9 +25,26 @@ extension ByteLevelBPE {
         let (preSplit, addsPrefixSpace) = try Self.preSplit(of: file.preTokenizer, source: source)
 
         // Added tokens keep the model's id when the model has their content, as Hugging Face does.
+        // One id with two tokens would decode as whichever a dictionary met first, differently
+        // from run to run, so it is an error, as it is in the vocabulary.
         var specialIds: [String: Int] = [:]
-        for added in file.addedTokens ?? [] { specialIds[added.content] = vocab[added.content] ?? added.id }
-        let specialById = Dictionary(specialIds.map { ($0.value, $0.key) }, uniquingKeysWith: { a, _ in a })
+        var specialById: [Int: String] = [:]
+        for added in file.addedTokens ?? [] {
+            let id = vocab[added.content] ?? added.id
+            if let other = specialById[id], other != added.content {
+                throw ByteLevelBPEError.conflictingId(source: source, id: id, first: other, second: added.content)
+            }
+            specialIds[added.content] = id
+            specialById[id] = added.content
+        }
+        // Ids may leave gaps, but a table sized by a wild id (a damaged or hostile file) would
+        // exhaust memory before any other check.
+        let tokenCount = vocab.count + specialIds.count
+        for (content, id) in Array(vocab) + Array(specialIds) where id < 0 || id >= tokenCount + Self.maximumIdGap {
+            throw ByteLevelBPEError.malformedJSON(
+                source: source, detail: id < 0 ? "negative id \(id) of \(content.debugDescription)"
+                    : "id \(id) of \(content.debugDescription) is far past the \(tokenCount) tokens the file holds (ids may leave gaps, of up to \(Self.maximumIdGap) in all)")
+        }
         let size = (Array(vocab.values) + Array(specialIds.values)).max().map { $0 + 1 } ?? 0
         var tokens = [[UInt8]?](repeating: nil, count: size)
         var spellings = [String?](repeating: nil, count: size)
@@ -37,7 +54,12 @@ extension ByteLevelBPE {
                 throw ByteLevelBPEError.conflictingId(source: source, id: id, first: other, second: spelling)
             }
             spellings[id] = spelling
-            if specialById[id] != nil { continue }
+            if let special = specialById[id] {
+                guard special == spelling else {
+                    throw ByteLevelBPEError.conflictingId(source: source, id: id, first: spelling, second: special)
+                }
+                continue
+            }
             guard let bytes = ByteLevelAlphabet.bytes(ofSpelling: spelling) else {
                 throw ByteLevelBPEError.notByteLevel(source: source, token: spelling)
             }
@@ -72,6 +94,9 @@ extension ByteLevelBPE {
         self.init(tokens: tokens, specialIds: specialIds, merges: merges, preSplit: preSplit,
                   compatibility: compatibility)
     }
+
+    /// How many more ids than tokens a file may number: unused ids cost memory in every table.
+    static let maximumIdGap = 1 << 20
 
     /// Throws unless the normalizer is absent and the post-processor and decoder are ByteLevel (or absent).
     private static func checkStages(_ file: HuggingFaceTokenizerFile, source: String) throws {

@@ -68,7 +68,11 @@ public final class TextChunkReader {
                 }
                 scanned = buffer.count
             }
-            if try FileIO.readChunk(descriptor, appendingTo: &buffer, count: chunkSize, path: displayName) == 0 {
+            // A regular file is read no further than one byte past its size (to see its end), so a
+            // small file does not cost a chunk-sized read buffer; one that grew is read in chunks.
+            let unread = fileSize.map { $0 - bytesRead - buffer.count } ?? chunkSize
+            let count = unread >= 0 ? min(chunkSize, unread + 1) : chunkSize
+            if try FileIO.readChunk(descriptor, appendingTo: &buffer, count: count, path: displayName) == 0 {
                 atEnd = true
             }
         }

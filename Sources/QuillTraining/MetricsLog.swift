@@ -56,6 +56,46 @@ public final class MetricsLog {
         self.stagingURL = nil
     }
 
+    /// Makes the log at `url` fit a checkpoint saved at `step`, before a resumed run appends to
+    /// it, as a run stopped by a crash or `kill -9` may leave it: drops a torn last line (a
+    /// record cut off mid-write, as a full disk or a crash of the machine leaves it) and the
+    /// records of later steps, which the resumed run logs again; and puts in place the staged log
+    /// of a first run that saved its checkpoint but stopped before ``commit()``. Returns a note
+    /// for each change; rewrites the file atomically, and only when something changes.
+    public static func recover(_ url: URL, resumingAt step: Int) throws -> [String] {
+        var notes: [String] = []
+        let staged = url.path + ".new"
+        let manager = FileManager.default
+        if !manager.fileExists(atPath: url.path) && manager.fileExists(atPath: staged) {
+            guard rename(staged, url.path) == 0 else { throw TrainingError.cannotWrite(url.path) }
+            notes.append("note: \(staged) was the log of the run that saved the checkpoint, which stopped before putting it in place; it is now \(url.path).")
+        }
+        guard let data = manager.contents(atPath: url.path), !data.isEmpty else { return notes }
+        var lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        let changes = notes.count
+        // The piece after the last line feed is empty when the log ends in one, as it should.
+        if let last = lines.popLast(), !last.isEmpty {
+            notes.append("note: \(url.path) ended in a torn line (\(last.count) bytes without a line feed), a record cut off as it was written; it is left out.")
+        }
+        let kept = lines.filter { line in
+            let record = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any]
+            return ((record?["step"] as? NSNumber)?.intValue ?? 0) <= step
+        }
+        if kept.count < lines.count {
+            let dropped = lines.count - kept.count
+            notes.append("note: \(url.path) held \(dropped) record\(dropped == 1 ? "" : "s") of steps after \(step), where the checkpoint resumed from was saved; the resumed run logs those steps again.")
+        }
+        guard notes.count > changes else { return notes }
+        var text = Data()
+        for line in kept { text.append(contentsOf: line); text.append(UInt8(ascii: "\n")) }
+        do {
+            try text.write(to: url, options: .atomic)
+        } catch {
+            throw TrainingError.cannotWrite(url.path)
+        }
+        return notes
+    }
+
     /// Removes a fresh run's log that was never committed: the run saved no checkpoint.
     public func discardUncommitted() {
         guard let stagingURL else { return }

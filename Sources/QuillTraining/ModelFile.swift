@@ -110,7 +110,8 @@ public struct ModelFile {
     /// before any shape check.
     static func checkSizes(of configuration: String, against weights: [String: Tensor], path: String) throws {
         guard let fields = try? JSONSerialization.jsonObject(with: Data(configuration.utf8)) as? [String: Any] else { return }
-        let bound = max(weights.count, weights.values.lazy.flatMap(\.shape).max() ?? 0)
+        // An empty weight vouches for no size: a dimension beside a zero costs the file no bytes.
+        let bound = max(weights.count, weights.values.lazy.filter { $0.count > 0 }.flatMap(\.shape).max() ?? 0)
         for key in fields.keys.sorted() {
             // Booleans arrive as the numbers 0 and 1, within any bound.
             guard let number = fields[key] as? NSNumber else { continue }

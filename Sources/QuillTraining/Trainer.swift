@@ -138,8 +138,18 @@ public final class Trainer {
         self.limits = limits
         self.files = files
         self.progress = progress
-        self.metrics = try MetricsLog(url: files.metrics, fresh: progress.step == 0)
         self.reporter = ProgressReporter(label: label)
+        // A run stopped by a crash or kill -9 may have left a checkpoint half written, beside
+        // the whole one, and logged past its last checkpoint.
+        for path in [files.best, files.last] {
+            for removed in SafeTensors.removeAbandonedTemporaryFiles(of: path) {
+                reporter.note("note: removed \(removed), a checkpoint left half written when its run stopped.")
+            }
+        }
+        if progress.step > 0 {
+            for note in try MetricsLog.recover(files.metrics, resumingAt: progress.step) { reporter.note(note) }
+        }
+        self.metrics = try MetricsLog(url: files.metrics, fresh: progress.step == 0)
     }
 
     /// Trains until the step limit, the time budget or Ctrl-C, evaluating and saving on the way.

@@ -55,6 +55,33 @@ import TestSupport
         #expect(run.error.contains(message), "\(run.error)")
     }
 
+    /// An empty tensor does not vouch for a size: a weight of shape [99999999, 0] costs the file
+    /// no bytes, and a hidden size that large made `quill sample` take 3 GB before it failed.
+    @Test func anEmptyTensorDoesNotVouchForAHugeSize() throws {
+        let scratch = try ScratchDirectory("quill-charrnn")
+        let corpus = try scratch.write(CharRNNCommandTests.corpus, to: "corpus.txt")
+        let model = scratch.file("model.safetensors")
+        #expect(try CharRNNCommandTests.train(corpus, output: model, ["--steps", "1"]).status == 0)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: model))
+        let headerLength = Int(bytes.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
+        var header = try #require(try JSONSerialization.jsonObject(with: bytes.subdata(in: 8..<(8 + headerLength))) as? [String: Any])
+        var metadata = try #require(header["__metadata__"] as? [String: String])
+        metadata["quill.configuration"] = try #require(metadata["quill.configuration"]).replacingOccurrences(
+            of: "\"hidden_size\":16", with: "\"hidden_size\":99999999")
+        header["__metadata__"] = metadata
+        let end = bytes.count - 8 - headerLength
+        header["zz.empty"] = ["dtype": "F32", "shape": [99_999_999, 0], "data_offsets": [end, end]]
+        let newHeader = try JSONSerialization.data(withJSONObject: header)
+        var file = Data(withUnsafeBytes(of: UInt64(newHeader.count).littleEndian) { Array($0) })
+        file.append(newHeader)
+        file.append(bytes.suffix(from: 8 + headerLength))
+        try file.write(to: URL(fileURLWithPath: model))
+
+        let run = try runQuill(["sample", model, "--seed", "1", "--max-tokens", "5"])
+        #expect(run.status == 65, "\(run.error)")
+        #expect(run.error.contains("hidden_size = 99999999, but no weight in the file is that large"), "\(run.error)")
+    }
+
     /// A model file from a format this version does not know is refused, not misread.
     @Test func aNewerFormatIsRefused() throws {
         let run = try Self.sampleEditedModel(replacing: "\"quill.format\":\"1\"", with: "\"quill.format\":\"9\"")

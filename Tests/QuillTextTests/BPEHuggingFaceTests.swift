@@ -119,7 +119,45 @@ enum BPEFixture {
             model["continuing_subword_prefix"] = "##"
             json["model"] = model
         }, expected: .unsupportedSetting(source: "bad.json", setting: "model.continuing_subword_prefix", value: "\"##\"")),
+        // Found by Fuzz/run.sh tokenizer-file: each id went to whichever token a dictionary met
+        // first, so the same file loaded (and saved) differently from run to run.
+        BadFile(name: "two added tokens on one id", edit: { json in
+            var added = json["added_tokens"] as! [[String: Any]]
+            added.append(["id": 2, "content": "<extra>", "special": true])
+            json["added_tokens"] = added
+        }, expected: .conflictingId(source: "bad.json", id: 2, first: "<bos>", second: "<extra>")),
+        BadFile(name: "an added token on a vocabulary token's id", edit: { json in
+            var added = json["added_tokens"] as! [[String: Any]]
+            added.append(["id": 300, "content": "<extra>", "special": true])
+            json["added_tokens"] = added
+        }, expected: .conflictingId(source: "bad.json", id: 300, first: "Ġwh", second: "<extra>")),
     ]
+
+    /// Inputs on which `Fuzz/run.sh tokenizer-file` failed, kept in `Fixtures/fuzz` as the fuzzer
+    /// wrote them, each refused with the error that names its problem.
+    static let fuzzerFiles: [(String, ByteLevelBPEError)] = [
+        // <bos> and <eos> both added as id 2: loaded differently from run to run.
+        ("two-added-tokens-one-id.tokenizer.json", .conflictingId(source: "fuzz.json", id: 2, first: "<bos>", second: "<eos>")),
+        // "Ġon": 383333333330 sized a table of 3 TB: a crash (ASan: allocation-size-too-big).
+        ("huge-id.tokenizer.json", .malformedJSON(source: "fuzz.json", detail: "id 383333333330 of \"Ġon\" is far past the 604 tokens the file holds (ids may leave gaps, of up to 1048576 in all)")),
+    ]
+
+    @Test(arguments: fuzzerFiles)
+    func theFuzzersFilesAreRefused(_ name: String, _ expected: ByteLevelBPEError) throws {
+        let url = Bundle.module.resourceURL!.appendingPathComponent("Fixtures/fuzz/\(name)")
+        let bytes = [UInt8](try Data(contentsOf: url))
+        #expect(throws: expected) { try TokenizerFile.decode(bytes, source: "fuzz.json") }
+    }
+
+    /// A negative id among the added tokens is refused, not used as an index.
+    @Test func aNegativeAddedIdIsRefused() throws {
+        var json = try JSONSerialization.jsonObject(with: Data(try BPEFixture.bytes("hf_trained.tokenizer.json"))) as! [String: Any]
+        json["added_tokens"] = [["id": -5, "content": "<extra>", "special": true]]
+        let data = [UInt8](try JSONSerialization.data(withJSONObject: json))
+        #expect(throws: ByteLevelBPEError.malformedJSON(source: "bad.json", detail: "negative id -5 of \"<extra>\"")) {
+            try ByteLevelBPE(huggingFaceJSON: data, source: "bad.json")
+        }
+    }
 
     @Test(arguments: badFiles)
     func rejectsWhatItCannotReproduce(_ bad: BadFile) throws {
