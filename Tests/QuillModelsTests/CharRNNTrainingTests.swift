@@ -29,10 +29,12 @@ import TestSupport
     static let configuration = CharRNN.Configuration(cell: .lstm, vocabularySize: 0, embeddingSize: 6, hiddenSize: 10,
                                                      layerCount: 2, dropout: 0.3)
 
-    static func start(corpus: String, options: CharRNNTrainingOptions = options()) throws -> CharRNNTrainingTask {
-        let data = try CharRNNData.load(corpus: corpus, validation: nil, tokenizer: nil, validationFraction: 0.1,
-                                        replacingInvalidUTF8: false)
-        return try CharRNNTrainingTask.start(configuration: configuration, options: options, data: data, corpus: corpus, seed: 5)
+    static func start(corpus: String, options: CharRNNTrainingOptions = options(), validationFraction: Double = 0.1,
+                      evaluationTokens: Int? = nil) throws -> CharRNNTrainingTask {
+        let data = try CharRNNData.load(corpus: corpus, validation: nil, tokenizer: nil,
+                                        validationFraction: validationFraction, replacingInvalidUTF8: false)
+        return try CharRNNTrainingTask.start(configuration: configuration, options: options, data: data, corpus: corpus, seed: 5,
+                                             evaluationTokens: evaluationTokens)
     }
 
     /// With `decayTime` (a run bounded only by `--time`) the cosine follows the training time the

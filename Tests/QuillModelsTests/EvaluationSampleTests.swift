@@ -41,21 +41,12 @@ import TestSupport
         let scratch = try ScratchDirectory("quill-eval-sample")
         let corpus = try scratch.write(String(repeating: "to be or not to be, that is the question\n", count: 200),
                                        to: "corpus.txt")
-        let data = try CharRNNData.load(corpus: corpus, validation: nil, tokenizer: nil, validationFraction: 0.5,
-                                        replacingInvalidUTF8: false)
-        var options = CharRNNTrainingOptions()
-        options.batchSize = 4
-        options.sequenceLength = 16
-        let configuration = CharRNN.Configuration(cell: .gru, vocabularySize: 0, embeddingSize: 4, hiddenSize: 8,
-                                                  layerCount: 1, dropout: 0)
-        let task = try CharRNNTrainingTask.start(configuration: configuration, options: options, data: data,
-                                                 corpus: corpus, seed: 1, evaluationTokens: 300)
+        let task = try CharRNNTrainingTests.start(corpus: corpus, validationFraction: 0.5, evaluationTokens: 300)
         let first = try task.evaluate(), second = try task.evaluate()
         #expect(first == second)
         let tokens = try #require(first["val_tokens"])
-        #expect(tokens > 200 && tokens <= 300, "\(tokens) of \(data.validation.count) validation tokens")
-        let whole = try CharRNNTrainingTask.start(configuration: configuration, options: options, data: data,
-                                                  corpus: corpus, seed: 1)
+        #expect(tokens > 200 && tokens <= 300, "\(tokens) validation tokens read")
+        let whole = try CharRNNTrainingTests.start(corpus: corpus, validationFraction: 0.5)
         #expect(try whole.evaluate()["val_tokens"]! > 3_000)
     }
 }
