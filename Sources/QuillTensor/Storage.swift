@@ -36,7 +36,7 @@ public final class TensorStorage {
     /// Allocates `capacity` uninitialized floats from the system, 64-byte aligned (AVX-512 loads,
     /// BLAS): large ones as their own pages, small ones from `malloc`.
     fileprivate init(capacity: Int, pool: BufferPool) {
-        let (bytes, overflow) = max(capacity, 1).multipliedReportingOverflow(by: MemoryLayout<Float>.stride)
+        let (bytes, overflow) = Self.allocatedBytes(capacity: capacity)
         guard !overflow else { Self.outOfMemory(.max) }
         var raw: UnsafeMutableRawPointer?
         if bytes >= Self.mappedBytes {
@@ -55,8 +55,15 @@ public final class TensorStorage {
     /// A storage of `count` uninitialized floats, from the pool when it holds one of that size class.
     static func uninitialized(count: Int) -> TensorStorage { BufferPool.current.take(count) }
 
+    /// The bytes the system allocates for `capacity` floats (at least one), and whether that
+    /// overflows: what `init` maps or takes from `malloc`, and what `deinit` gives back the same way.
+    private static func allocatedBytes(capacity: Int) -> (bytes: Int, overflow: Bool) {
+        let (bytes, overflow) = max(capacity, 1).multipliedReportingOverflow(by: MemoryLayout<Float>.stride)
+        return (bytes, overflow)
+    }
+
     deinit {
-        let bytes = max(capacity, 1) * MemoryLayout<Float>.stride
+        let bytes = Self.allocatedBytes(capacity: capacity).bytes
         if bytes >= Self.mappedBytes { munmap(pointer, bytes) } else { Glibc.free(pointer) }
         if isCounted { pool.freed(bytes: capacity * 4) }
     }
