@@ -8,13 +8,8 @@ import TestSupport
     /// A model file whose weights hold a NaN is refused with the tensor named, not sampled from.
     @Test func aModelWithNaNWeightsIsRefused() throws {
         let scratch = try ScratchDirectory("quill-charrnn")
-        let corpus = try scratch.write(CharRNNCommandTests.corpus, to: "corpus.txt")
-        let model = scratch.file("model.safetensors")
-        #expect(try CharRNNCommandTests.train(corpus, output: model, ["--steps", "1"]).status == 0)
+        var (model, bytes, headerLength, header) = try Self.oneStepModel(in: scratch)
         // Overwrite the first element of a weight (not optimizer state) with a NaN.
-        var bytes = try Data(contentsOf: URL(fileURLWithPath: model))
-        let headerLength = Int(bytes.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
-        let header = try #require(try JSONSerialization.jsonObject(with: bytes.subdata(in: 8..<(8 + headerLength))) as? [String: Any])
         let (name, entry) = try #require(header.first { $0.key != "__metadata__" && !$0.key.hasPrefix("optimizer.") })
         let offsets = try #require((entry as? [String: Any])?["data_offsets"] as? [Int])
         bytes.replaceSubrange((8 + headerLength + offsets[0])..<(8 + headerLength + offsets[0] + 4), with: [0x00, 0x00, 0xC0, 0x7F])
@@ -23,6 +18,20 @@ import TestSupport
         let run = try runQuill(["sample", model, "--seed", "1", "--max-tokens", "5"])
         #expect(run.status == 65, "\(run.error)")
         #expect(run.error.contains("tensor \(name) holds NaN or infinite values"), "\(run.error)")
+    }
+
+    /// A char-rnn trained for one step in `scratch`: its model file's path and bytes, and the
+    /// safetensors header's length and JSON.
+    static func oneStepModel(in scratch: ScratchDirectory) throws
+        -> (path: String, bytes: Data, headerLength: Int, header: [String: Any]) {
+        let corpus = try scratch.write(CharRNNCommandTests.corpus, to: "corpus.txt")
+        let model = scratch.file("model.safetensors")
+        let train = try CharRNNCommandTests.train(corpus, output: model, ["--steps", "1"])
+        #expect(train.status == 0, "\(train.error)")
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: model))
+        let headerLength = Int(bytes.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
+        let header = try #require(try JSONSerialization.jsonObject(with: bytes.subdata(in: 8..<(8 + headerLength))) as? [String: Any])
+        return (model, bytes, headerLength, header)
     }
 
     /// Replaces `original` by `replacement` in the header of the model file at `path`; the two
@@ -59,12 +68,7 @@ import TestSupport
     /// no bytes, and a hidden size that large made `quill sample` take 3 GB before it failed.
     @Test func anEmptyTensorDoesNotVouchForAHugeSize() throws {
         let scratch = try ScratchDirectory("quill-charrnn")
-        let corpus = try scratch.write(CharRNNCommandTests.corpus, to: "corpus.txt")
-        let model = scratch.file("model.safetensors")
-        #expect(try CharRNNCommandTests.train(corpus, output: model, ["--steps", "1"]).status == 0)
-        let bytes = try Data(contentsOf: URL(fileURLWithPath: model))
-        let headerLength = Int(bytes.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
-        var header = try #require(try JSONSerialization.jsonObject(with: bytes.subdata(in: 8..<(8 + headerLength))) as? [String: Any])
+        var (model, bytes, headerLength, header) = try Self.oneStepModel(in: scratch)
         var metadata = try #require(header["__metadata__"] as? [String: String])
         metadata["quill.configuration"] = try #require(metadata["quill.configuration"]).replacingOccurrences(
             of: "\"hidden_size\":16", with: "\"hidden_size\":99999999")
